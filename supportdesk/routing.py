@@ -1,0 +1,3 @@
+from tickets.routing import websocket_urlpatterns as ticket_patterns
+
+websocket_urlpatterns = [*ticket_patterns]
