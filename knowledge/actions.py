@@ -236,13 +236,14 @@ def do_import_items(items: Sequence[ImportItem], *, publish: bool = True, acting
                 summary.updated += 1
             else:
                 summary.unchanged += 1
-                summary.article_ids.append(article.pk)
-                continue
             summary.article_ids.append(article.pk)
             if publish:
+                # Unchanged text may still be unpublished, after an earlier --draft import.
                 latest = article.versions.order_by("-number").first()
                 assert latest is not None
-                do_publish_version(latest, acting_user=acting_user)
+                article.refresh_from_db(fields=["published_version", "status"])
+                if article.published_version_id != latest.pk or article.status != Article.Status.PUBLISHED:
+                    do_publish_version(latest, acting_user=acting_user)
         record_audit(
             "knowledge.import",
             acting_user=acting_user,

@@ -167,10 +167,10 @@ def dense_search(embedding: Any, *, limit: int, audiences: tuple[str, ...]) -> l
     hits = []
     with _lock:
         for audience in audiences:
-            collection = get_collection(audience)
-            if collection.count() == 0:
-                continue
-            result = collection.query(query_embeddings=[embedding], n_results=limit, include=["metadatas", "distances"])
+            # An empty collection returns no ids, and a limit above the count is allowed.
+            result = get_collection(audience).query(
+                query_embeddings=[embedding], n_results=limit, include=["metadatas", "distances"]
+            )
             for entry_id, distance, metadata in zip(
                 result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True
             ):

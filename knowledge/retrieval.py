@@ -47,8 +47,8 @@ CANDIDATES_PER_RETRIEVER = 40
 # bench/calibrate_tier0.py on held-out Bitext questions and CLINC150 out-of-scope questions;
 # docs/benchmarks.md has the run. Features: the re-ranker's probability of the top article,
 # its margin over the runner-up's score, and the top article's similarity.
-CONFIDENCE_WEIGHTS = (4.17, 3.08, 4.38)
-CONFIDENCE_INTERCEPT = -4.42
+CONFIDENCE_WEIGHTS = (4.84, 3.46, 4.91)
+CONFIDENCE_INTERCEPT = -5.73
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,8 @@ class RetrievalResult:
     language: str
     articles: list[ScoredArticle]
     confidence: float
+    # The inputs of `calibrated_confidence`: (re-ranker probability, margin, similarity).
+    confidence_features: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     @property
     def top(self) -> ScoredArticle | None:
@@ -336,14 +338,17 @@ def search(query: str, *, audience: str | None = Article.Audience.CUSTOMER, limi
             scored.append(score_article(snapshot, article_id, [], probabilities, language))
 
     ranked = sorted(scored, key=lambda item: item.score, reverse=True)[:limit]
-    confidence = 0.0
+    result = RetrievalResult(query, language, ranked, 0.0)
     if ranked:
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         top = ranked[0]
-        confidence = calibrated_confidence(
-            top.rerank if reranker is not None else 1.0, top.score - runner_up, top.similarity
+        result.confidence_features = (
+            top.rerank if reranker is not None else 1.0,
+            top.score - runner_up,
+            top.similarity,
         )
-    return RetrievalResult(query, language, ranked, confidence)
+        result.confidence = calibrated_confidence(*result.confidence_features)
+    return result
 
 
 def score_article(

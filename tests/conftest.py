@@ -66,7 +66,12 @@ def store_kb(db: None) -> dict[str, Article]:
             "Returns and refunds",
             "You can return any item within 30 days of delivery for a full refund.\n\n"
             "Refunds reach your card within 5 business days after we receive the parcel.",
-            questions=("How do I return an item?", "Can I send something back?", "refund for a return", "what is your return policy"),
+            questions=(
+                "How do I return an item?",
+                "Can I send something back?",
+                "refund for a return",
+                "what is your return policy",
+            ),
             category="returns",
         ),
         "shipping": publish_article(

@@ -57,7 +57,9 @@ async def test_answer_with_sources(store_kb: dict) -> None:
     assert history["messages"] == []
     assert history["state"]["status"] == "ai"
 
-    await communicator.send_json_to({"type": "message", "client_message_id": str(uuid.uuid4()), "text": "How much does shipping cost?"})
+    await communicator.send_json_to(
+        {"type": "message", "client_message_id": str(uuid.uuid4()), "text": "How much does shipping cost?"}
+    )
     events = await receive_until(communicator, is_reply)
     await communicator.disconnect()
 
@@ -69,7 +71,9 @@ async def test_answer_with_sources(store_kb: dict) -> None:
     assert answer["sources"][0]["title"] == "Shipping costs"
     assert answer["sources"][0]["url"] == f"/kb/{store_kb['shipping'].slug}/"
     assert answer["confidence"] >= 0.5
-    stored = await database_sync_to_async(lambda: list(Message.objects.filter(author_kind="ai").values_list("sources__version_id", flat=True)))()
+    stored = await database_sync_to_async(
+        lambda: list(Message.objects.filter(author_kind="ai").values_list("sources__version_id", flat=True))
+    )()
     assert stored == [store_kb["shipping"].published_version_id]
 
 
@@ -77,7 +81,9 @@ async def test_message_stored_before_answer(store_kb: dict) -> None:
     conversation, token = await new_conversation()
     communicator, _history = await open_chat(token)
     client_id = str(uuid.uuid4())
-    await communicator.send_json_to({"type": "message", "client_message_id": client_id, "text": "How do I return an item?"})
+    await communicator.send_json_to(
+        {"type": "message", "client_message_id": client_id, "text": "How do I return an item?"}
+    )
     ack = await communicator.receive_json_from(timeout=10)
     await receive_until(communicator, is_reply)
     await communicator.disconnect()
@@ -85,7 +91,9 @@ async def test_message_stored_before_answer(store_kb: dict) -> None:
     message = await database_sync_to_async(Message.objects.get)(pk=ack["message_id"])
     assert message.client_message_id == client_id
     assert message.author_kind == "customer"
-    audit = await database_sync_to_async(lambda: AuditLog.objects.filter(action="tickets.receive_message", target_id=str(message.pk)).count())()
+    audit = await database_sync_to_async(
+        lambda: AuditLog.objects.filter(action="tickets.receive_message", target_id=str(message.pk)).count()
+    )()
     assert audit == 1
 
 
@@ -103,7 +111,12 @@ async def test_duplicate_client_message_id(store_kb: dict) -> None:
     assert [message["author_kind"] for message in history["messages"]] == ["customer", "ai"]
     await communicator.send_json_to(payload)
     ack = await communicator.receive_json_from(timeout=10)
-    assert ack == {"type": "ack", "client_message_id": client_id, "message_id": first[0]["message_id"], "duplicate": True}
+    assert ack == {
+        "type": "ack",
+        "client_message_id": client_id,
+        "message_id": first[0]["message_id"],
+        "duplicate": True,
+    }
     assert await communicator.receive_nothing(timeout=0.5)
     await communicator.disconnect()
 
@@ -122,7 +135,9 @@ async def test_handoff_on_request(store_kb: dict) -> None:
     assert events[-1]["state"] == {"status": "queued", "tier": 1, "queue_position": 1}
 
     # Once handed off, the AI stays silent in this conversation.
-    await communicator.send_json_to({"type": "message", "client_message_id": str(uuid.uuid4()), "text": "How much does shipping cost?"})
+    await communicator.send_json_to(
+        {"type": "message", "client_message_id": str(uuid.uuid4()), "text": "How much does shipping cost?"}
+    )
     ack = await communicator.receive_json_from(timeout=10)
     assert ack["type"] == "ack"
     echo = await communicator.receive_json_from(timeout=10)
@@ -130,7 +145,9 @@ async def test_handoff_on_request(store_kb: dict) -> None:
     assert await communicator.receive_nothing(timeout=0.5)
     await communicator.disconnect()
 
-    handoff = await database_sync_to_async(lambda: Handoff.objects.select_related("conversation").get(conversation=conversation))()
+    handoff = await database_sync_to_async(
+        lambda: Handoff.objects.select_related("conversation").get(conversation=conversation)
+    )()
     assert handoff.reason == "customer_request"
     assert handoff.conversation.status == "queued"
     assert handoff.packet["customer_messages"] == ["I would like to talk to a person."]
@@ -160,7 +177,9 @@ async def test_handoff_reasons(store_kb: dict, text: str, reason: str) -> None:
 async def test_arabic_question_answered_in_arabic(store_kb: dict) -> None:
     _conversation, token = await new_conversation()
     communicator, _history = await open_chat(token)
-    await communicator.send_json_to({"type": "message", "client_message_id": str(uuid.uuid4()), "text": "كيف يمكنني إرجاع منتج؟"})
+    await communicator.send_json_to(
+        {"type": "message", "client_message_id": str(uuid.uuid4()), "text": "كيف يمكنني إرجاع منتج؟"}
+    )
     events = await receive_until(communicator, is_reply)
     await communicator.disconnect()
 
@@ -173,7 +192,13 @@ async def test_arabic_question_answered_in_arabic(store_kb: dict) -> None:
 async def test_internal_sop_never_answered(store_kb: dict) -> None:
     _conversation, token = await new_conversation()
     communicator, _history = await open_chat(token)
-    await communicator.send_json_to({"type": "message", "client_message_id": str(uuid.uuid4()), "text": "What is the refund approval limit for agents?"})
+    await communicator.send_json_to(
+        {
+            "type": "message",
+            "client_message_id": str(uuid.uuid4()),
+            "text": "What is the refund approval limit for agents?",
+        }
+    )
     events = await receive_until(communicator, lambda event: is_reply(event))
     await communicator.disconnect()
 
@@ -186,7 +211,9 @@ async def test_internal_sop_never_answered(store_kb: dict) -> None:
 async def test_other_token_cannot_read(store_kb: dict) -> None:
     _first, first_token = await new_conversation()
     communicator, _history = await open_chat(first_token)
-    await communicator.send_json_to({"type": "message", "client_message_id": str(uuid.uuid4()), "text": "My secret order is 99812"})
+    await communicator.send_json_to(
+        {"type": "message", "client_message_id": str(uuid.uuid4()), "text": "My secret order is 99812"}
+    )
     await receive_until(communicator, lambda event: event["type"] == "state" or is_reply(event))
     await communicator.disconnect()
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -40,8 +40,13 @@ def notify_chat(conversation: Conversation, event: dict[str, object]) -> None:
 
     def send() -> None:
         layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(group, {"type": "chat.event", "event": event})
+        if layer is None:
+            return
+        # The in-memory layer reaches only this process's sockets; with none in the group
+        # there is nobody to tell, and skipping saves a thread start per event.
+        if isinstance(layer, InMemoryChannelLayer) and not layer.groups.get(group):
+            return
+        async_to_sync(layer.group_send)(group, {"type": "chat.event", "event": event})
 
     transaction.on_commit(send)
 
