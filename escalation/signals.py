@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import re
 
-_PERSON = r"(?:human|humans|person|people|agent|agents|representative|rep|operator|someone|somebody|staff|employee|manager|supervisor|advisor|adviser|consultant|assistant who is real)"
+_PERSON = r"(?:human|humans|person|people|agent|agents|representative|rep|operator|someone|somebody|staff|employee|manager|supervisor|advisor|adviser|consultant)"
 _EN_REQUEST = [
+    # "talk to a real agent", "chat with someone"
+    re.compile(rf"\b(?:talk|talking|speak|speaking|chat|chatting)\s+(?:to|with)\b[^.?!]{{0,30}}?\b{_PERSON}\b", re.I),
+    # "transfer me to a manager", "get me a human"; a bare "transfer ... to someone" is
+    # about gift cards and parcels, not about the customer.
+    re.compile(rf"\b(?:connect|transfer|put|pass|get|escalate|forward)\s+me\b[^.?!]{{0,30}}?\b{_PERSON}\b", re.I),
+    # "contact an agent", "reach someone"
     re.compile(
-        rf"\b(?:talk|talking|speak|speaking|chat|chatting|connect|contact|contacting|transfer|put|get|reach|escalate)\b[^.?!]{{0,40}}?\b(?:(?:a|an|the|some|real|live|actual)\s+(?:\w+\s+)?)?{_PERSON}\b",
+        rf"\b(?:contact|contacting|reach|reaching)\s+(?:(?:a|an|the|some|real|live|actual)\s+)?(?:\w+\s+)?{_PERSON}\b",
         re.I,
     ),
     re.compile(r"\b(?:real|live|actual)\s+(?:human|person|agent|representative|people)\b", re.I),
@@ -26,7 +32,7 @@ _AR_REQUEST = [
     re.compile(r"(?:لا|مش|ليس)\s+(?:أريد|اريد|ابغى|بدي)?\s*(?:روبوت|آلي|الي|بوت)"),
 ]
 _EN_COMPLAINT = re.compile(
-    r"\b(?:complain|complaint|complaining|grievance|reclamation|claim against|lawyer|attorney|sue (?:you|your|the company)|lawsuit|legal action|regulator|ombudsman)\b",
+    r"\b(?:complain|complained|complains|complaint|complaints|complaining|grievance|grievances|reclamation|claim against|lawyer|attorney|sue (?:you|your|the company)|lawsuit|legal action|regulator|ombudsman)\b",
     re.I,
 )
 _AR_COMPLAINT = re.compile(r"(?:شكوى|شكوي|أشتكي|اشتكي|أتقدم\s+بشكوى|محامي|محامٍ|قضية|المحكمة|دعوى|جهة\s+رقابية)")

@@ -242,6 +242,10 @@ def do_import_items(items: Sequence[ImportItem], *, publish: bool = True, acting
                 latest = article.versions.order_by("-number").first()
                 assert latest is not None
                 article.refresh_from_db(fields=["published_version", "status"])
+                # A retired article stays retired: a scheduled re-import must not bring back
+                # what a knowledge manager took out of answers.
+                if article.status == Article.Status.RETIRED:
+                    continue
                 if article.published_version_id != latest.pk or article.status != Article.Status.PUBLISHED:
                     do_publish_version(latest, acting_user=acting_user)
         record_audit(

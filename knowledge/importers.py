@@ -83,7 +83,7 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n?(.*)\Z", re.S)
 
 def parse_markdown_file(path: Path, root: Path) -> ImportItem:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportFileError(path, f"byte {error.start}", "the file is not UTF-8 text; save it as UTF-8") from error
     match = _FRONT_MATTER.match(text)
@@ -175,8 +175,11 @@ def parse_faq_csv(path: Path) -> list[ImportItem]:
         if unknown:
             raise ImportFileError(path, "line 1", f"unknown column(s) {', '.join(sorted(unknown))}")
         try:
+            # An error names the line where its row starts; a quoted field may span lines.
+            row_start = reader.line_num + 1
             for row in reader:
-                items.append(parse_faq_row(path, reader.line_num, row))
+                items.append(parse_faq_row(path, row_start, row))
+                row_start = reader.line_num + 1
         except csv.Error as error:
             raise ImportFileError(path, f"line {reader.line_num}", f"the CSV is malformed: {error}") from error
         except UnicodeDecodeError as error:

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import chromadb
 from chromadb.api.client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 from django.conf import settings
 
 from knowledge.embeddings import SentenceEmbeddingFunction, embed_texts
@@ -168,9 +169,19 @@ def dense_search(embedding: Any, *, limit: int, audiences: tuple[str, ...]) -> l
     with _lock:
         for audience in audiences:
             # An empty collection returns no ids, and a limit above the count is allowed.
-            result = get_collection(audience).query(
-                query_embeddings=[embedding], n_results=limit, include=["metadatas", "distances"]
-            )
+            try:
+                collection = get_collection(audience)
+                result = collection.query(
+                    query_embeddings=[embedding], n_results=limit, include=["metadatas", "distances"]
+                )
+            except NotFoundError:
+                # The collection was deleted under us (a rebuild in another process):
+                # reopen it, empty until the rebuild fills it.
+                logger.warning("chroma collection missing audience=%s; reopening", audience)
+                _collections.pop(audience, None)
+                result = get_collection(audience).query(
+                    query_embeddings=[embedding], n_results=limit, include=["metadatas", "distances"]
+                )
             for entry_id, distance, metadata in zip(
                 result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True
             ):

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from tests.conftest import REPO_ROOT
 
@@ -84,7 +85,7 @@ class Desk:
                     f"daphne exited: {self.process.stderr.read().decode() if self.process.stderr else ''}"
                 )
             try:
-                urllib.request.urlopen(f"{self.base}/chat/", timeout=2).close()  # noqa: S310 - loopback URL built above
+                urllib.request.urlopen(f"{self.base}/chat/", timeout=2).close()
                 return
             except OSError:
                 time.sleep(0.2)
@@ -119,7 +120,7 @@ class Browser:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
 
     def csrf(self) -> str:
-        return next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken")
+        return next(str(cookie.value) for cookie in self.cookies if cookie.name == "csrftoken")
 
     def get(self, path: str) -> str:
         with self.opener.open(f"{self.desk.base}{path}", timeout=10) as response:
@@ -147,7 +148,9 @@ class Browser:
 
 
 def open_socket(desk: Desk, token: str) -> tuple[ClientConnection, dict[str, Any]]:
-    connection = connect(f"ws://127.0.0.1:{desk.port}/ws/chat/{token}/", origin=desk.base, open_timeout=10, legacy=True)
+    connection = connect(
+        f"ws://127.0.0.1:{desk.port}/ws/chat/{token}/", origin=Origin(desk.base), open_timeout=10, legacy=True
+    )
     history = json.loads(connection.recv(timeout=10))
     return connection, history
 
