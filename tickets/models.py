@@ -154,3 +154,25 @@ class MessageSource(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.message_id} cites version {self.version_id}"
+
+
+class AgentProfile(models.Model):
+    """An agent's presence and how many conversations they take at once."""
+
+    class Presence(models.TextChoices):
+        ONLINE = "online", _("Online")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
+    presence = models.CharField(_("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
+    # Open conversations the agent may hold at once; assignment stops at this number.
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=3)
+    presence_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.presence})"
