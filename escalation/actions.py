@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from escalation.models import Handoff, Queue
 from supportdesk.audit import record_audit
 from supportdesk.types import ActingUser
-from tickets.actions import do_post_system_message, notify_state
+from supportdesk.tasks import enqueue_on_commit
+from tickets.actions import do_post_system_message, notify_queue_changed, notify_state
 from tickets.models import Conversation, Message
 from tickets.payloads import queue_position
 
@@ -79,5 +80,8 @@ def do_handoff(
             conversation, text=handoff_notice(queue_position(conversation), conversation.language), reply_to=reply_to
         )
         notify_state(conversation)
+        notify_queue_changed()
+        # The copilot panel is ready for the agent who opens the conversation.
+        enqueue_on_commit("copilot.tasks.build_copilot_panel", conversation.pk)
     logger.info("handoff conversation=%s reason=%s queue=%s", conversation.public_id, reason, queue.slug)
     return handoff

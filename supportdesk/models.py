@@ -28,3 +28,29 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+
+class RelayedEvent(models.Model):
+    """A websocket group event sent by a process with no route to the sockets.
+
+    On the embedded profile the channel layer lives in daphne's memory, so a django-q2 worker
+    cannot reach it; the worker stores the event here and daphne's relay sends it on. With
+    REDIS_URL set, events go through Redis and this table stays empty.
+    """
+
+    group = models.CharField(max_length=200)
+    message = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"event {self.pk} to {self.group}"
+
+
+class RelayListener(models.Model):
+    """A daphne process whose relay is running, with the last time it polled."""
+
+    name = models.CharField(max_length=200, unique=True)
+    heartbeat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,19 +8,25 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportdesk.audit import record_audit
+from supportdesk.broadcast import send_after_commit
 from supportdesk.errors import AccessDenied, InvalidInput
+from supportdesk.tasks import enqueue_on_commit
 from supportdesk.types import ActingUser
 from tickets.events import MessageEvent, StateEvent
-from tickets.models import Conversation, Customer, Message, MessageSource
-from tickets.payloads import chat_group_name, message_payload, state_payload
+from tickets.models import Conversation, Customer, Draft, Message, MessageSource
+from tickets.payloads import (
+    AGENTS_GROUP,
+    agent_conversation_group_name,
+    chat_group_name,
+    message_payload,
+    state_payload,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,28 +42,30 @@ class CitedVersion:
 
 def notify_chat(conversation: Conversation, event: dict[str, object]) -> None:
     """Send an event to the customer's sockets of this conversation after commit."""
-    group = chat_group_name(conversation)
+    send_after_commit(chat_group_name(conversation), {"type": "chat.event", "event": event})
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        # The in-memory layer reaches only this process's sockets; with none in the group
-        # there is nobody to tell, and skipping saves a thread start per event.
-        if isinstance(layer, InMemoryChannelLayer) and not layer.groups.get(group):
-            return
-        async_to_sync(layer.group_send)(group, {"type": "chat.event", "event": event})
 
-    transaction.on_commit(send)
+def notify_agents(conversation: Conversation, kind: str, **fields: object) -> None:
+    """Tell the agents' pages of this conversation that something changed, after commit.
+
+    The event carries ids only; each agent's socket renders the fragment it needs.
+    """
+    send_after_commit(agent_conversation_group_name(conversation), {"type": "agent.event", "kind": kind, **fields})
+
+
+def notify_queue_changed() -> None:
+    send_after_commit(AGENTS_GROUP, {"type": "agent.event", "kind": "queue_changed"})
 
 
 def notify_message(message: Message) -> None:
     if message.visibility == Message.Visibility.PUBLIC:
         notify_chat(message.conversation, MessageEvent(message=message_payload(message)).model_dump(mode="json"))
+    notify_agents(message.conversation, "message", message_id=message.pk)
 
 
 def notify_state(conversation: Conversation) -> None:
     notify_chat(conversation, StateEvent(state=state_payload(conversation)).model_dump(mode="json"))
+    notify_agents(conversation, "state")
 
 
 def check_identity_hash(external_id: str, user_hash: str) -> None:
@@ -153,6 +161,16 @@ def do_receive_customer_message(
             now = timezone.now()
             Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now, updated_at=now)
             Customer.objects.filter(pk=conversation.customer_id).update(last_seen_at=now)
+            if conversation.status == Conversation.Status.SNOOZED:
+                # The customer wrote back: the conversation wakes up for its agent or queue.
+                woken = Conversation.Status.ASSIGNED if conversation.assignee_id else Conversation.Status.QUEUED
+                Conversation.objects.filter(pk=conversation.pk).update(status=woken, snoozed_until=None)
+                conversation.status = woken
+                notify_queue_changed()
+            # A draft written before this message no longer answers the conversation.
+            Draft.objects.filter(conversation=conversation, fate=Draft.Fate.PENDING).update(
+                fate=Draft.Fate.STALE, decided_at=now
+            )
             record_audit(
                 "tickets.receive_message",
                 acting_user=None,
@@ -161,6 +179,12 @@ def do_receive_customer_message(
                 conversation=str(conversation.public_id),
             )
             notify_message(message)
+            if conversation.status in {
+                Conversation.Status.QUEUED,
+                Conversation.Status.ASSIGNED,
+                Conversation.Status.SNOOZED,
+            }:
+                enqueue_on_commit("copilot.tasks.build_copilot_panel", conversation.pk)
     except IntegrityError:
         # Two sockets raced with the same client id; the other one stored it first.
         return Message.objects.get(conversation=conversation, client_message_id=client_message_id), False

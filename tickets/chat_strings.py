@@ -34,4 +34,5 @@ def chat_strings() -> dict[str, str]:
         "sources_label": gettext("Sources:"),
         "message_too_long": gettext("Your message is too long. The limit is 4,000 characters."),
         "error_unknown": gettext("Something went wrong. Please try again."),
+        "agent_typing": gettext("A support agent is typing…"),
     }

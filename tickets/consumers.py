@@ -18,7 +18,7 @@ from supportdesk.errors import SupportDeskError
 from tickets.actions import do_receive_customer_message
 from tickets.events import AckEvent, ClientMessage, ClientRequestHuman, ClientSync, ErrorEvent, HistoryEvent
 from tickets.models import Conversation, Message
-from tickets.payloads import chat_group_name, message_payload, state_payload
+from tickets.payloads import agent_conversation_group_name, chat_group_name, message_payload, state_payload
 from tickets.tokens import read_chat_token
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.conversation_id = conversation.pk
         self.language = conversation.language
         self.group_name = chat_group_name(conversation)
+        self.agent_group_name = agent_conversation_group_name(conversation)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.send_json(await database_sync_to_async(build_history)(conversation.pk, 0))
 
@@ -93,6 +94,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 await self.receive_customer_text(ClientMessage.model_validate(content))
             elif kind == "request_human":
                 await self.receive_human_request(ClientRequestHuman.model_validate(content))
+            elif kind == "typing":
+                await self.channel_layer.group_send(
+                    self.agent_group_name, {"type": "agent.event", "kind": "customer_typing"}
+                )
             elif kind == "sync":
                 request = ClientSync.model_validate(content)
                 await self.send_json(
@@ -101,7 +106,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             else:
                 await self.send_error(
                     "unknown_type",
-                    _("Unknown message type %(type)r; use message, request_human or sync.") % {"type": kind},
+                    _("Unknown message type %(type)s; use message, request_human, typing or sync.") % {"type": kind},
                 )
         except ValidationError as error:
             field = ".".join(str(part) for part in error.errors()[0]["loc"]) if error.errors() else "?"

@@ -53,6 +53,13 @@ class StateEvent(BaseModel):
     state: StatePayload
 
 
+class TypingEvent(BaseModel):
+    """Someone on the other side is typing; the widget shows it for a few seconds."""
+
+    type: Literal["typing"] = "typing"
+    author_kind: Literal["agent"]
+
+
 class ErrorEvent(BaseModel):
     type: Literal["error"] = "error"
     code: str
@@ -72,6 +79,10 @@ class ClientMessage(BaseModel):
 class ClientRequestHuman(BaseModel):
     type: Literal["request_human"]
     client_message_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+
+
+class ClientTyping(BaseModel):
+    type: Literal["typing"]
 
 
 class ClientSync(BaseModel):

@@ -83,12 +83,18 @@ class Conversation(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=10, choices=Resolution.choices, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
+        permissions = [
+            ("handle_conversation", _("Can reply to, assign and resolve conversations")),
+            ("handle_recovery", _("Can handle Tier 2 recovery conversations")),
+            ("view_outcomes", _("Can view the outcomes dashboard")),
+        ]
         indexes = [
             # The agents' queue: waiting conversations, oldest first.
             models.Index(fields=["status", "queued_at"], name="conversation_queue_idx"),
@@ -176,3 +182,41 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.presence})"
+
+
+class Draft(models.Model):
+    """A reply the copilot drafted for an agent, with the panel built beside it and its fate."""
+
+    class Fate(models.TextChoices):
+        PENDING = "pending", _("Not used yet")
+        SENT_UNCHANGED = "sent_unchanged", _("Sent unchanged")
+        EDITED = "edited", _("Sent after editing")
+        DISCARDED = "discarded", _("Discarded")
+        STALE = "stale", _("Stale: the conversation moved on")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="drafts")
+    # The newest customer message when the draft was built; a later one makes it stale.
+    for_message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    # [{"version_id", "title", "audience", "score"}] of the passages the draft quotes.
+    sources = models.JSONField(default=list)
+    # Summary, sentiment and trend, intent and suggested articles shown in the panel.
+    panel = models.JSONField(default=dict)
+    provider = models.CharField(max_length=100, blank=True)
+    fate = models.CharField(max_length=20, choices=Fate.choices, default=Fate.PENDING)
+    # Characters changed between the draft and the sent reply (Levenshtein distance).
+    edit_distance = models.PositiveIntegerField(null=True, blank=True)
+    sent_message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        indexes = [
+            # The latest draft of a conversation, shown in its copilot panel.
+            models.Index(fields=["conversation", "-created_at"], name="draft_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"draft {self.pk} ({self.fate})"

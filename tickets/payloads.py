@@ -7,9 +7,18 @@ from django.urls import reverse
 from tickets.events import MessagePayload, SourcePayload, StatePayload
 from tickets.models import Conversation, Message
 
+# Every agent's queue page listens here.
+AGENTS_GROUP = "agents"
+
 
 def chat_group_name(conversation: Conversation) -> str:
+    """The group of the customer's sockets of one conversation."""
     return f"chat.{conversation.public_id.hex}"
+
+
+def agent_conversation_group_name(conversation: Conversation) -> str:
+    """The group of the agents' sockets viewing one conversation."""
+    return f"agentconv.{conversation.public_id.hex}"
 
 
 def message_payload(message: Message) -> MessagePayload:

@@ -3,6 +3,9 @@
 "use strict";
 
 (() => {
+  // Typing notices: sent at most this often, and shown for this long after the last one.
+  const TYPING_SEND_INTERVAL_MS = 3000;
+  const TYPING_SHOWN_MS = 5000;
   const TOKEN_KEY = "supportdesk.chat.token";
   const OUTBOX_KEY_PREFIX = "supportdesk.chat.outbox.";
   const MAX_TEXT_LENGTH = 4000;
@@ -201,6 +204,7 @@
         this.submitInput();
       });
       this.input.addEventListener("keydown", (event) => this.handleInputKey(event));
+      this.input.addEventListener("input", () => this.sendTyping());
       this.humanButton.addEventListener("click", () => this.requestHuman());
       this.newConversationLink.addEventListener("click", (event) => {
         event.preventDefault();
@@ -364,6 +368,24 @@
       if (socket) socket.close(CLOSE_CODE_NORMAL);
     }
 
+    // Tell the agent at most every few seconds that the customer is typing.
+    sendTyping() {
+      const now = Date.now();
+      if (this.input.value.trim() === "" || now - (this.lastTypingSentAt || 0) < TYPING_SEND_INTERVAL_MS) return;
+      this.lastTypingSentAt = now;
+      this.sendFrame({ type: "typing" });
+    }
+
+    showTyping() {
+      const element = document.getElementById("chat-typing");
+      if (!element) return;
+      element.textContent = this.t("agent_typing");
+      clearTimeout(this.typingTimer);
+      this.typingTimer = setTimeout(() => {
+        element.textContent = "";
+      }, TYPING_SHOWN_MS);
+    }
+
     sendFrame(frame) {
       if (this.socket && this.socket.readyState === WebSocket.OPEN) {
         this.socket.send(JSON.stringify(frame));
@@ -429,6 +451,9 @@
           break;
         case "error":
           this.handleServerError(frame);
+          break;
+        case "typing":
+          this.showTyping();
           break;
         default:
           console.warn("chat: ignored a frame of unknown type", frame.type);
