@@ -39,16 +39,25 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     groups_to_join: list[str] = []
 
     async def check_access(self) -> bool:
+        """Return whether the user may use the console; a refused socket is closed with 4403.
+
+        Callers join their groups before `accept`, so no event sent after the handshake is
+        missed.
+        """
         user = self.scope.get("user")
         allowed = await database_sync_to_async(may_view)(user) if user is not None else False
-        await self.accept()
         if not allowed:
             logger.info("console socket refused user=%s", getattr(user, "pk", None))
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse()
             return False
         ensure_relay_running()
         self.language = language_from_scope(self.scope)
         return True
+
+    async def refuse(self) -> None:
+        # Accept first so the close code reaches the page; a refused handshake has none.
+        await self.accept()
+        await self.close(code=CLOSE_FORBIDDEN)
 
     def render(self, template: str, context: dict[str, Any]) -> str:
         with translation.override(self.language):
@@ -81,6 +90,7 @@ class QueueConsumer(ConsoleConsumer):
         if not await self.check_access():
             return
         await self.channel_layer.group_add(AGENTS_GROUP, self.channel_name)
+        await self.accept()
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(AGENTS_GROUP, self.channel_name)
@@ -109,7 +119,7 @@ class ConversationConsumer(ConsoleConsumer):
         public_id = self.scope["url_route"]["kwargs"]["public_id"]
         conversation = await database_sync_to_async(Conversation.objects.filter(public_id=public_id).first)()
         if conversation is None:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse()
             return
         self.conversation_id = conversation.pk
         self.group_name = agent_conversation_group_name(conversation)
@@ -125,6 +135,7 @@ class ConversationConsumer(ConsoleConsumer):
             )
         )()
         await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
         await self.channel_layer.group_send(
             self.group_name, {"type": "viewer.hello", "channel": self.channel_name, "username": self.username}
         )
