@@ -142,14 +142,22 @@ async def test_reply_reaches_customer_live(store_kb: dict) -> None:
     page = await agent_socket(agent, f"/ws/agent/conversations/{conversation.public_id}/")
 
     # The customer's next message reaches the agent's page live.
-    await chat.send_json_to({"type": "message", "client_message_id": str(uuid.uuid4()), "text": "Order 5521, the lamp arrived broken"})
+    await chat.send_json_to(
+        {"type": "message", "client_message_id": str(uuid.uuid4()), "text": "Order 5521, the lamp arrived broken"}
+    )
     await receive_html(page, "the lamp arrived broken")
 
     client = Client()
     await database_sync_to_async(client.force_login)(agent)
-    response = await database_sync_to_async(client.post)(f"/agent/c/{conversation.public_id}/reply/", {"text": "Sorry about the lamp, <b>a new one</b> ships today."}, HTTP_HX_REQUEST="true")
+    response = await database_sync_to_async(client.post)(
+        f"/agent/c/{conversation.public_id}/reply/",
+        {"text": "Sorry about the lamp, <b>a new one</b> ships today."},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
-    events = await receive_until(chat, lambda event: event["type"] == "message" and event["message"]["author_kind"] == "agent")
+    events = await receive_until(
+        chat, lambda event: event["type"] == "message" and event["message"]["author_kind"] == "agent"
+    )
     agent_html = await receive_html(page, "a new one")
     await chat.disconnect()
     await page.disconnect()
@@ -165,10 +173,16 @@ async def test_reply_reaches_customer_live(store_kb: dict) -> None:
 async def test_ai_silent_after_agent_reply(store_kb: dict) -> None:
     agent = await database_sync_to_async(make_user)("agent4", roles.AGENT)
     conversation, token = await handed_off_conversation()
-    await database_sync_to_async(agent_actions.do_send_agent_reply)(conversation, "Hello, I am here.", acting_user=agent)
+    await database_sync_to_async(agent_actions.do_send_agent_reply)(
+        conversation, "Hello, I am here.", acting_user=agent
+    )
     chat, _history = await open_chat(token)
-    await chat.send_json_to({"type": "message", "client_message_id": str(uuid.uuid4()), "text": "How much does shipping cost?"})
-    await receive_until(chat, lambda event: event["type"] == "message" and event["message"]["author_kind"] == "customer")
+    await chat.send_json_to(
+        {"type": "message", "client_message_id": str(uuid.uuid4()), "text": "How much does shipping cost?"}
+    )
+    await receive_until(
+        chat, lambda event: event["type"] == "message" and event["message"]["author_kind"] == "customer"
+    )
     assert await chat.receive_nothing(timeout=0.5)
     await chat.disconnect()
     kinds = await database_sync_to_async(lambda: list(conversation.messages.values_list("author_kind", flat=True)))()
@@ -190,7 +204,9 @@ async def test_catch_up_after_reconnect(store_kb: dict) -> None:
     assert await page.receive_nothing(timeout=0.5)
     await page.disconnect()
 
-    shown = [message.pk for message in messages[1:] if any(f'data-message-id="{message.pk}"' in frame for frame in frames)]
+    shown = [
+        message.pk for message in messages[1:] if any(f'data-message-id="{message.pk}"' in frame for frame in frames)
+    ]
     assert shown == [message.pk for message in messages[1:]]
     assert not any(f'data-message-id="{messages[0].pk}"' in frame for frame in frames)
 
@@ -238,9 +254,15 @@ def test_presence_and_actions_audited(store_kb: dict) -> None:
     conversation = Conversation.objects.create(customer=_customer(), status="queued")
     base = f"/agent/c/{conversation.public_id}"
     assert client.post(f"{base}/note/", {"text": "Customer is a reseller"}, HTTP_HX_REQUEST="true").status_code == 200
-    assert client.post(f"{base}/snooze/", {"until": "2099-01-01T09:00", "utc_offset_minutes": "-120"}, HTTP_HX_REQUEST="true").status_code == 200
+    assert (
+        client.post(
+            f"{base}/snooze/", {"until": "2099-01-01T09:00", "utc_offset_minutes": "-120"}, HTTP_HX_REQUEST="true"
+        ).status_code
+        == 200
+    )
     conversation.refresh_from_db()
     assert conversation.status == "snoozed"
+    assert conversation.snoozed_until is not None
     assert conversation.snoozed_until.isoformat() == "2099-01-01T07:00:00+00:00"
     assert client.post(f"{base}/resolve/", HTTP_HX_REQUEST="true").status_code == 200
     assert client.post(f"{base}/reopen/", HTTP_HX_REQUEST="true").status_code == 200
@@ -249,16 +271,26 @@ def test_presence_and_actions_audited(store_kb: dict) -> None:
     note = Message.objects.get(conversation=conversation)
     assert note.visibility == "internal"
     actions = set(AuditLog.objects.values_list("action", flat=True))
-    assert {"tickets.set_presence", "tickets.add_note", "tickets.snooze", "tickets.resolve", "tickets.reopen"} <= actions
+    assert {
+        "tickets.set_presence",
+        "tickets.add_note",
+        "tickets.snooze",
+        "tickets.resolve",
+        "tickets.reopen",
+    } <= actions
 
 
 def test_draft_fates(store_kb: dict) -> None:
     agent = make_user("agent10", roles.AGENT)
     conversation = Conversation.objects.create(customer=_customer(), status="queued")
     unchanged = Draft.objects.create(conversation=conversation, text="Standard delivery costs 4.95 euros.")
-    agent_actions.do_send_agent_reply(conversation, "Standard delivery costs 4.95 euros.", draft_id=unchanged.pk, acting_user=agent)
+    agent_actions.do_send_agent_reply(
+        conversation, "Standard delivery costs 4.95 euros.", draft_id=unchanged.pk, acting_user=agent
+    )
     edited = Draft.objects.create(conversation=conversation, text="Standard delivery costs 4.95 euros.")
-    agent_actions.do_send_agent_reply(conversation, "Hi! Standard delivery costs 4.95 euros.", draft_id=edited.pk, acting_user=agent)
+    agent_actions.do_send_agent_reply(
+        conversation, "Hi! Standard delivery costs 4.95 euros.", draft_id=edited.pk, acting_user=agent
+    )
     discarded = Draft.objects.create(conversation=conversation, text="Something else")
     agent_actions.do_discard_draft(discarded, acting_user=agent)
 

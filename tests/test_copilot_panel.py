@@ -71,7 +71,9 @@ def top_version_text(version_id: int) -> str:
 def test_new_message_stales_draft(abcd_sops: None) -> None:
     conversation = handed_off()
     first = Draft.objects.get(conversation=conversation)
-    do_receive_customer_message(conversation, text="Also, I think someone used my account", client_message_id=str(uuid.uuid4()))
+    do_receive_customer_message(
+        conversation, text="Also, I think someone used my account", client_message_id=str(uuid.uuid4())
+    )
 
     first.refresh_from_db()
     assert first.fate == "stale"
@@ -97,7 +99,9 @@ def test_model_draft_and_grounding(abcd_sops: None, monkeypatch: pytest.MonkeyPa
     settings.SUPPORTDESK_LLM_PROVIDER = "openai"
     settings.SUPPORTDESK_LLM_MODEL = "fake-model"
     invented = "Sorry about that! We will refund you 75 dollars and add a free year of membership."
-    monkeypatch.setattr(providers, "build_chat_model", lambda: FakeListChatModel(responses=["Customer's promo code fails.", invented]))
+    monkeypatch.setattr(
+        providers, "build_chat_model", lambda: FakeListChatModel(responses=["Customer's promo code fails.", invented])
+    )
     conversation = handed_off()
     draft = Draft.objects.get(conversation=conversation)
 

@@ -198,7 +198,7 @@ class ConversationConsumer(ConsoleConsumer):
             await self.send_html(self.render("tickets/console/typing.html", {"who": "customer"}))
 
     def render_panel(self) -> str:
-        conversation = Conversation.objects.select_related("customer").get(pk=self.conversation_id)
+        conversation = Conversation.objects.select_related("customer").get(pk=self.conversation_id or 0)
         draft: Draft | None = console.latest_draft(conversation)
         reason = (
             console.handoff_reason_label(conversation, draft.panel.get("case", {}).get("handoff_reason", ""))
@@ -211,7 +211,7 @@ class ConversationConsumer(ConsoleConsumer):
         )
 
     def render_state(self) -> str:
-        conversation = Conversation.objects.select_related("assignee", "queue").get(pk=self.conversation_id)
+        conversation = Conversation.objects.select_related("assignee", "queue").get(pk=self.conversation_id or 0)
         return self.render("tickets/console/state_oob.html", {"conversation": conversation})
 
     async def viewer_hello(self, event: dict[str, Any]) -> None:

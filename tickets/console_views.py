@@ -80,8 +80,8 @@ def set_presence(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tickets/console/presence.html",
-        {"presence": console.presence_of(request.user), "presence_choices": AgentProfile.Presence.choices},
-    )  # type: ignore[arg-type]
+        {"presence": console.presence_of(request.user), "presence_choices": AgentProfile.Presence.choices},  # type: ignore[arg-type]
+    )
 
 
 def conversation_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
@@ -149,8 +149,8 @@ def run_action(request: HttpRequest, public_id: str, action: str) -> HttpRespons
         logger.info("console action rejected action=%s conversation=%s code=%s", action, public_id, error.code)
         return render(request, "tickets/console/action_error.html", {"error": error}, status=error.status)
     except ValueError:
-        error = InvalidInput(_("The form has an invalid number; reload the page and try again."))
-        return render(request, "tickets/console/action_error.html", {"error": error}, status=400)
+        invalid = InvalidInput(_("The form has an invalid number; reload the page and try again."))
+        return render(request, "tickets/console/action_error.html", {"error": invalid}, status=400)
     if request.htmx:  # type: ignore[attr-defined]
         # The thread and panel update over the websocket; the forms reset here.
         conversation.refresh_from_db()
