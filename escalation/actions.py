@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from escalation.models import Handoff, Queue
 from supportdesk.audit import record_audit
-from supportdesk.types import ActingUser
 from supportdesk.tasks import enqueue_on_commit
+from supportdesk.types import ActingUser
 from tickets.actions import do_post_system_message, notify_queue_changed, notify_state
 from tickets.models import Conversation, Message
 from tickets.payloads import queue_position
