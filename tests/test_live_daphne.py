@@ -158,7 +158,8 @@ def open_socket(desk: Desk, token: str) -> tuple[ClientConnection, dict[str, Any
 def receive_until(connection: ClientConnection, predicate: Any, limit: int = 10) -> list[dict[str, Any]]:
     seen = []
     for _ in range(limit):
-        event = json.loads(connection.recv(timeout=20))
+        # Generous: the first answer of a new process loads the encoder and trains the re-ranker.
+        event = json.loads(connection.recv(timeout=90))
         seen.append(event)
         if predicate(event):
             return seen
