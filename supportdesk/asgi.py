@@ -22,3 +22,23 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+
+def warm_up() -> None:
+    """Load the encoder and build the retrieval index before the first customer asks."""
+    import logging
+
+    from django.db import DatabaseError
+
+    from knowledge.retrieval import search
+
+    try:
+        search("warm-up")
+    except DatabaseError as error:
+        logging.getLogger(__name__).warning("warm-up skipped error=%r", error)
+
+
+if os.environ.get("SUPPORTDESK_WARM_UP", "1") == "1":
+    import threading
+
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()

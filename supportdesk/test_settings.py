@@ -11,6 +11,8 @@ import tempfile
 
 os.environ["SUPPORTDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="supportdesk-test-")
 os.environ["SUPPORTDESK_TASKS_SYNC"] = "1"
+# Tests import the ASGI application; its warm-up thread would query the database outside a test.
+os.environ["SUPPORTDESK_WARM_UP"] = "0"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.pop("SUPPORTDESK_LLM_PROVIDER", None)

@@ -41,6 +41,7 @@ def desk_environment(data_dir: Path, **extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="supportdesk.settings",
         SUPPORTDESK_DATA_DIR=str(data_dir),
         # No q2 cluster runs here, so indexing runs inline during the import.
+        SUPPORTDESK_WARM_UP="1",
         SUPPORTDESK_TASKS_SYNC="1",
         SUPPORTDESK_LOG_LEVEL="WARNING",
         **extra,
