@@ -212,7 +212,13 @@ class ConversationConsumer(ConsoleConsumer):
 
     def render_state(self) -> str:
         conversation = Conversation.objects.select_related("assignee", "queue").get(pk=self.conversation_id or 0)
-        return self.render("tickets/console/state_oob.html", {"conversation": conversation})
+        context = {
+            "conversation": conversation,
+            "agents": console.agents(),
+            "queues": console.queues(),
+            "can_act": self.can_act,
+        }
+        return self.render("tickets/console/state_oob.html", context)
 
     async def viewer_hello(self, event: dict[str, Any]) -> None:
         if event["channel"] == self.channel_name:

@@ -82,6 +82,11 @@ def presence_of(user: User) -> str:
     return profile.presence if profile else AgentProfile.Presence.OFFLINE
 
 
+def agents() -> QuerySet[User]:
+    """Users who may take conversations, for the assign menu."""
+    return User.objects.filter(groups__permissions__codename="handle_conversation").distinct().order_by("username")
+
+
 def queues() -> list[Any]:
     queue_model: Any = Conversation._meta.get_field("queue").related_model
     return list(queue_model._default_manager.order_by("name"))

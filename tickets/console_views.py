@@ -97,9 +97,7 @@ def conversation_context(request: HttpRequest, conversation: Conversation) -> di
         if draft
         else "",
         "queues": console.queues(),
-        "agents": User.objects.filter(groups__permissions__codename="handle_conversation")
-        .distinct()
-        .order_by("username"),
+        "agents": console.agents(),
         "can_act": request.user.has_perm("tickets.handle_conversation")
         and (conversation.tier != Conversation.Tier.EMPATHY or request.user.has_perm("tickets.handle_recovery")),
     }
