@@ -28,7 +28,7 @@ from websockets.typing import Origin
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.test_live_daphne import Browser, Desk, open_socket  # noqa: E402
+from tests.live_desk import Browser, Desk, open_socket  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
-from tests.test_live_daphne import DEMO_PASSWORD, Desk
+from tests.live_desk import DEMO_PASSWORD, REPO_ROOT, Desk
 
 pytestmark = [pytest.mark.browser, pytest.mark.live_server_process]
 
@@ -31,7 +30,10 @@ CHROMIUM_ARGS = [
 ]
 
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"Chromium is not installed at {CHROMIUM}; scripts/test.sh installs it when run as root", allow_module_level=True)
+    pytest.skip(
+        f"Chromium is not installed at {CHROMIUM}; scripts/test.sh installs it when run as root",
+        allow_module_level=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,12 @@ def browser() -> Iterator[object]:
 def draft_fates(desk: Desk) -> str:
     script = "from tickets.models import Draft; print(sorted(Draft.objects.values_list('fate', flat=True)))"
     output = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script], cwd=REPO_ROOT, env=desk.environment, check=True, capture_output=True, text=True
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=REPO_ROOT,
+        env=desk.environment,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return output.stdout.strip()
 
@@ -72,11 +79,15 @@ def test_agent_replies_with_edited_draft(desk: Desk, browser: object) -> None:
     customer = browser.new_context(locale="en-GB")  # type: ignore[attr-defined]
     customer_page = customer.new_page()
     customer_page.goto(f"{desk.base}/chat/")
-    customer_page.wait_for_function("document.querySelector('#chat-status').textContent.includes('Connected')", timeout=30_000)
+    customer_page.wait_for_function(
+        "document.querySelector('#chat-status').textContent.includes('Connected')", timeout=30_000
+    )
     customer_page.fill("#chat-input", "My discount code is rejected at checkout, what can I do?")
     customer_page.press("#chat-input", "Enter")
     customer_page.click("#chat-human")
-    customer_page.wait_for_function("document.querySelector('#chat-status').textContent.includes('queue')", timeout=60_000)
+    customer_page.wait_for_function(
+        "document.querySelector('#chat-status').textContent.includes('queue')", timeout=60_000
+    )
 
     # The conversation arrives on the agent's queue without a reload.
     row = agent_page.locator("#queue-rows tr.queue-row--queued a").first
