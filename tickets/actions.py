@@ -7,6 +7,7 @@ import hmac
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,7 +19,7 @@ from supportdesk.broadcast import send_after_commit
 from supportdesk.errors import AccessDenied, InvalidInput
 from supportdesk.tasks import enqueue_on_commit
 from supportdesk.types import ActingUser
-from tickets.events import MessageEvent, StateEvent
+from tickets.events import AgentEvent, MessageEvent, StateEvent
 from tickets.models import Conversation, Customer, Draft, Message, MessageSource
 from tickets.payloads import (
     AGENTS_GROUP,
@@ -45,16 +46,17 @@ def notify_chat(conversation: Conversation, event: dict[str, object]) -> None:
     send_after_commit(chat_group_name(conversation), {"type": "chat.event", "event": event})
 
 
-def notify_agents(conversation: Conversation, kind: str, **fields: object) -> None:
+def notify_agents(conversation: Conversation, kind: str, **fields: Any) -> None:
     """Tell the agents' pages of this conversation that something changed, after commit.
 
     The event carries ids only; each agent's socket renders the fragment it needs.
     """
-    send_after_commit(agent_conversation_group_name(conversation), {"type": "agent.event", "kind": kind, **fields})
+    event = AgentEvent(kind=kind, **fields)  # type: ignore[arg-type]
+    send_after_commit(agent_conversation_group_name(conversation), event.model_dump())
 
 
 def notify_queue_changed() -> None:
-    send_after_commit(AGENTS_GROUP, {"type": "agent.event", "kind": "queue_changed"})
+    send_after_commit(AGENTS_GROUP, AgentEvent(kind="queue_changed").model_dump())
 
 
 def notify_message(message: Message) -> None:

@@ -16,10 +16,11 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
+from pydantic import ValidationError
 
 from supportdesk.broadcast import ensure_relay_running
 from tickets import console
-from tickets.events import TypingEvent
+from tickets.events import ConsoleClientFrame, TypingEvent, ViewerEvent
 from tickets.models import Conversation, Draft, Message
 from tickets.payloads import AGENTS_GROUP, agent_conversation_group_name
 
@@ -136,27 +137,30 @@ class ConversationConsumer(ConsoleConsumer):
         )()
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
-        await self.channel_layer.group_send(
-            self.group_name, {"type": "viewer.hello", "channel": self.channel_name, "username": self.username}
-        )
+        hello = ViewerEvent(type="viewer.hello", channel=self.channel_name, username=self.username)
+        await self.channel_layer.group_send(self.group_name, hello.model_dump())
 
     async def disconnect(self, code: int) -> None:
         if self.group_name is None:
             return
         await self.channel_layer.group_discard(self.group_name, self.channel_name)
-        await self.channel_layer.group_send(self.group_name, {"type": "viewer.bye", "channel": self.channel_name})
+        await self.channel_layer.group_send(
+            self.group_name, ViewerEvent(type="viewer.bye", channel=self.channel_name).model_dump()
+        )
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if self.conversation_id is None or not isinstance(content, dict):
+        if self.conversation_id is None:
             return
-        kind = content.get("type")
-        if kind == "sync":
-            after_id = content.get("after_id")
-            await self.send_messages_after(after_id if isinstance(after_id, int) and after_id >= 0 else 0)
-        elif kind == "typing":
-            await self.channel_layer.group_send(
-                self.group_name, {"type": "viewer.typing", "channel": self.channel_name, "username": self.username}
-            )
+        try:
+            frame = ConsoleClientFrame.model_validate(content)
+        except ValidationError:
+            logger.info("console frame ignored conversation=%s reason=invalid", self.conversation_id)
+            return
+        if frame.type == "sync":
+            await self.send_messages_after(frame.after_id)
+        elif frame.type == "typing":
+            typing = ViewerEvent(type="viewer.typing", channel=self.channel_name, username=self.username)
+            await self.channel_layer.group_send(self.group_name, typing.model_dump())
             await self.channel_layer.group_send(
                 self.chat_group, {"type": "chat.event", "event": TypingEvent(author_kind="agent").model_dump()}
             )
@@ -225,9 +229,8 @@ class ConversationConsumer(ConsoleConsumer):
             return
         self.viewers[event["channel"]] = event["username"]
         # Answer so the newcomer learns about this viewer too.
-        await self.channel_layer.send(
-            event["channel"], {"type": "viewer.here", "channel": self.channel_name, "username": self.username}
-        )
+        here = ViewerEvent(type="viewer.here", channel=self.channel_name, username=self.username)
+        await self.channel_layer.send(event["channel"], here.model_dump())
         await self.send_viewers()
 
     async def viewer_here(self, event: dict[str, Any]) -> None:

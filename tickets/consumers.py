@@ -16,7 +16,16 @@ from pydantic import ValidationError
 
 from supportdesk.errors import SupportDeskError
 from tickets.actions import do_receive_customer_message
-from tickets.events import AckEvent, ClientMessage, ClientRequestHuman, ClientSync, ErrorEvent, HistoryEvent
+from tickets.events import (
+    AckEvent,
+    AgentEvent,
+    ClientMessage,
+    ClientRequestHuman,
+    ClientSync,
+    ClientTyping,
+    ErrorEvent,
+    HistoryEvent,
+)
 from tickets.models import Conversation, Message
 from tickets.payloads import agent_conversation_group_name, chat_group_name, message_payload, state_payload
 from tickets.tokens import read_chat_token
@@ -95,8 +104,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             elif kind == "request_human":
                 await self.receive_human_request(ClientRequestHuman.model_validate(content))
             elif kind == "typing":
+                ClientTyping.model_validate(content)
                 await self.channel_layer.group_send(
-                    self.agent_group_name, {"type": "agent.event", "kind": "customer_typing"}
+                    self.agent_group_name, AgentEvent(kind="customer_typing").model_dump()
                 )
             elif kind == "sync":
                 request = ClientSync.model_validate(content)

@@ -88,3 +88,33 @@ class ClientTyping(BaseModel):
 class ClientSync(BaseModel):
     type: Literal["sync"]
     after_id: int = Field(ge=0)
+
+
+# Group events between processes and the console's sockets. They carry ids, not HTML: each
+# console socket renders the fragment for its own user and language.
+
+
+class AgentEvent(BaseModel):
+    """Sent to an agent conversation group or to the agents group by actions and tasks."""
+
+    type: Literal["agent.event"] = "agent.event"
+    kind: Literal["message", "panel", "state", "queue_changed", "customer_typing", "notice"]
+    message_id: int | None = None
+    draft_id: int | None = None
+    text: str = ""
+    level: Literal["info", "warning", "error"] = "info"
+
+
+class ViewerEvent(BaseModel):
+    """Console sockets of one conversation telling each other who is viewing or typing."""
+
+    type: Literal["viewer.hello", "viewer.here", "viewer.bye", "viewer.typing"]
+    channel: str
+    username: str = ""
+
+
+class ConsoleClientFrame(BaseModel):
+    """What the console page sends on its conversation socket."""
+
+    type: Literal["sync", "typing"]
+    after_id: int = Field(default=0, ge=0)
