@@ -27,8 +27,8 @@ cat <<MESSAGE
 
 SupportDesk is running (data in $SUPPORTDESK_DATA_DIR):
   Customer chat:   http://$HOST:$PORT/chat/
-  Agent queue:     http://$HOST:$PORT/agent/queue/   (agent / supportdesk-demo)
-  Knowledge admin: http://$HOST:$PORT/admin/          (manager / supportdesk-demo)
+  Agent console:   http://$HOST:$PORT/agent/         (agent or senior / supportdesk-demo)
+  Admin:           http://$HOST:$PORT/admin/          (manager or lead / supportdesk-demo)
 Press Ctrl+C to stop.
 
 MESSAGE
