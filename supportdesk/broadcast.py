@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -37,21 +38,30 @@ _listener_seen_at = 0.0
 _relay_task: asyncio.Task[None] | None = None
 
 
-def send_after_commit(group: str, message: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: send_now(group, message))
+# An event, or a function that builds it: building can query the database, so it is only
+# called when someone can receive the event.
+Event = dict[str, Any] | Callable[[], dict[str, Any]]
 
 
-def send_now(group: str, message: dict[str, Any]) -> None:
+def send_after_commit(group: str, event: Event) -> None:
+    transaction.on_commit(lambda: send_now(group, event))
+
+
+def send_now(group: str, event: Event) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     if isinstance(layer, InMemoryChannelLayer):
         if layer.groups.get(group):
-            async_to_sync(layer.group_send)(group, message)
+            async_to_sync(layer.group_send)(group, built(event))
         elif relay_listening():
-            RelayedEvent.objects.create(group=group, message=message)
+            RelayedEvent.objects.create(group=group, message=built(event))
         return
-    async_to_sync(layer.group_send)(group, message)
+    async_to_sync(layer.group_send)(group, built(event))
+
+
+def built(event: Event) -> dict[str, Any]:
+    return event() if callable(event) else event
 
 
 def relay_listening() -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +41,10 @@ class CitedVersion:
     score: float
 
 
-def notify_chat(conversation: Conversation, event: dict[str, object]) -> None:
-    """Send an event to the customer's sockets of this conversation after commit."""
-    send_after_commit(chat_group_name(conversation), {"type": "chat.event", "event": event})
+def notify_chat(conversation: Conversation, event: Callable[[], dict[str, object]]) -> None:
+    """Send an event to the customer's sockets of this conversation after commit; `event`
+    builds the payload, and runs only when a socket can receive it."""
+    send_after_commit(chat_group_name(conversation), lambda: {"type": "chat.event", "event": event()})
 
 
 def notify_agents(conversation: Conversation, kind: str, **fields: Any) -> None:
@@ -61,12 +62,14 @@ def notify_queue_changed() -> None:
 
 def notify_message(message: Message) -> None:
     if message.visibility == Message.Visibility.PUBLIC:
-        notify_chat(message.conversation, MessageEvent(message=message_payload(message)).model_dump(mode="json"))
+        notify_chat(
+            message.conversation, lambda: MessageEvent(message=message_payload(message)).model_dump(mode="json")
+        )
     notify_agents(message.conversation, "message", message_id=message.pk)
 
 
 def notify_state(conversation: Conversation) -> None:
-    notify_chat(conversation, StateEvent(state=state_payload(conversation)).model_dump(mode="json"))
+    notify_chat(conversation, lambda: StateEvent(state=state_payload(conversation)).model_dump(mode="json"))
     notify_agents(conversation, "state")
 
 
