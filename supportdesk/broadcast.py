@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 RELAY_POLL_SECONDS = 0.2
 # A relay that has not polled for this long is taken as gone.
 LISTENER_STALE_SECONDS = 15
-# Relayed rows older than this are deleted; nobody will send them any more.
+# Relayed rows older than this are deleted, because no relay will send them any more.
 RELAY_KEEP_SECONDS = 300
 
 _listener_seen_at = 0.0

@@ -48,14 +48,14 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         user = self.scope.get("user")
         allowed = await database_sync_to_async(may_view)(user) if user is not None else False
         if not allowed:
-            logger.info("console socket refused user=%s", getattr(user, "pk", None))
-            await self.refuse()
+            logger.info("console socket rejected user=%s", getattr(user, "pk", None))
+            await self.reject_socket()
             return False
         ensure_relay_running()
         self.language = language_from_scope(self.scope)
         return True
 
-    async def refuse(self) -> None:
+    async def reject_socket(self) -> None:
         # Accept first so the close code reaches the page; a refused handshake has none.
         await self.accept()
         await self.close(code=CLOSE_FORBIDDEN)
@@ -70,7 +70,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
 
 def language_from_scope(scope: dict[str, Any]) -> str:
-    """The console language of the socket's user: the language cookie, else Accept-Language."""
+    """Return the console language of the socket's user: the language cookie, else Accept-Language."""
     headers = dict(scope.get("headers", []))
     supported = {code for code, _name in settings.LANGUAGES}
     cookies = headers.get(b"cookie", b"").decode("latin-1")
@@ -120,7 +120,7 @@ class ConversationConsumer(ConsoleConsumer):
         public_id = self.scope["url_route"]["kwargs"]["public_id"]
         conversation = await database_sync_to_async(Conversation.objects.filter(public_id=public_id).first)()
         if conversation is None:
-            await self.refuse()
+            await self.reject_socket()
             return
         self.conversation_id = conversation.pk
         self.group_name = agent_conversation_group_name(conversation)
@@ -228,7 +228,7 @@ class ConversationConsumer(ConsoleConsumer):
         if event["channel"] == self.channel_name:
             return
         self.viewers[event["channel"]] = event["username"]
-        # Answer so the newcomer learns about this viewer too.
+        # Reply so the newcomer learns about this viewer too.
         here = ViewerEvent(type="viewer.here", channel=self.channel_name, username=self.username)
         await self.channel_layer.send(event["channel"], here.model_dump())
         await self.send_viewers()

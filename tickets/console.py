@@ -21,7 +21,7 @@ STATUS_FILTERS = {
 
 
 def queue_conversations(user: User, filters: dict[str, str]) -> QuerySet[Conversation]:
-    """Conversations for the queue page, longest waiting first, narrowed by the filters."""
+    """Return the queue page's conversations, longest waiting first, narrowed by the filters."""
     statuses = STATUS_FILTERS.get(filters.get("status", "open"), OPEN_STATUSES)
     conversations = Conversation.objects.filter(status__in=statuses).select_related("customer", "assignee", "queue")
     tier = filters.get("tier", "")
@@ -45,7 +45,7 @@ def waiting_seconds(conversation: Conversation) -> int | None:
 
 
 def thread_messages(conversation: Conversation, after_id: int = 0) -> QuerySet[Message]:
-    """Every message agents see, internal notes included."""
+    """Return every message agents see, internal notes included, after `after_id`."""
     return (
         conversation.messages.filter(id__gt=after_id)
         .select_related("author_user")
@@ -59,7 +59,7 @@ def latest_draft(conversation: Conversation) -> Draft | None:
 
 
 def handoff_reason_label(conversation: Conversation, code: str) -> str:
-    """The translated label of a handoff reason code, found without importing escalation."""
+    """Return the translated label of a handoff reason code, found without importing escalation."""
     if not code:
         return ""
     reasons: Any = conversation.handoffs.model.Reason  # type: ignore[attr-defined]
@@ -83,7 +83,7 @@ def presence_of(user: User) -> str:
 
 
 def agents() -> QuerySet[User]:
-    """Users who may take conversations, for the assign menu."""
+    """Return the users who may take conversations, for the assign menu."""
     return User.objects.filter(groups__permissions__codename="handle_conversation").distinct().order_by("username")
 
 
