@@ -163,7 +163,8 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-    Q_CLUSTER["poll"] = 0.5
+    # Seconds between broker polls: bounds how long a queued task (the copilot panel) waits.
+    Q_CLUSTER["poll"] = 0.2
 
 # Vector store: an embedded Chroma index in the data folder, or a Chroma server.
 CHROMA_URL = os.environ.get("CHROMA_URL", "")
