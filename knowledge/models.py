@@ -43,8 +43,15 @@ class Article(models.Model):
     )
     # Where the article came from (an import path or a CSV row key); re-imports update by it.
     external_ref = models.CharField(_("external reference"), max_length=300, null=True, blank=True, unique=True)
+    # People who check the text before it is published, beside the owner.
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_articles", verbose_name=_("reviewers")
+    )
     review_interval_days = models.PositiveIntegerField(_("review interval (days)"), default=180)
     last_reviewed_at = models.DateTimeField(_("last reviewed"), null=True, blank=True)
+    # last_reviewed_at + review_interval_days, kept by the actions so the stale list is one
+    # indexed query; null while the article has never been published or reviewed.
+    review_due_at = models.DateTimeField(_("review due"), null=True, blank=True)
     published_version = models.ForeignKey(
         "ArticleVersion",
         null=True,
@@ -60,9 +67,12 @@ class Article(models.Model):
         verbose_name = _("article")
         verbose_name_plural = _("articles")
         ordering = ["title"]
+        permissions = [("publish_article", _("Can publish and retire articles"))]
         indexes = [
             # The set of answerable articles that retrieval loads.
             models.Index(fields=["status", "audience"], name="article_status_audience_idx"),
+            # The stale list: published articles whose review date has passed.
+            models.Index(fields=["status", "review_due_at"], name="article_review_due_idx"),
         ]
 
     def __str__(self) -> str:
@@ -123,3 +133,68 @@ class IndexState(models.Model):
 
     def __str__(self) -> str:
         return f"knowledge generation {self.generation}"
+
+
+class StaleArticle(Article):
+    """Published articles past their review date; a separate admin list for knowledge managers."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("stale article")
+        verbose_name_plural = _("stale articles")
+
+
+class ImportRun(models.Model):
+    """One run of an importer over one or more sources, with what it did to each item."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        PARTIAL = "partial", _("Succeeded with rejected items")
+        FAILED = "failed", _("Failed: nothing imported")
+
+    sources = models.JSONField(_("sources"), default=list)
+    publish = models.BooleanField(_("publish"), default=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    # The structural problem that stopped a failed run.
+    error = models.TextField(_("error"), blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status})"
+
+
+class ImportRejection(models.Model):
+    """An item an import run left out, and why."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejections", verbose_name=_("run"))
+    # The file and the line, row, subflow or thread the item came from.
+    source = models.CharField(_("source"), max_length=500)
+    external_ref = models.CharField(_("external reference"), max_length=300, blank=True)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("rejected item")
+        verbose_name_plural = _("rejected items")
+        ordering = ["run_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason[:60]}"

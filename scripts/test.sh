@@ -14,6 +14,17 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
 
+# Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+# Without root it cannot be installed here, and those tests skip, saying why.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update
+    apt-get install -y chromium
+  else
+    echo "Chromium is missing at /usr/bin/chromium and installing it needs root: browser tests will be skipped." >&2
+  fi
+fi
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 SUPPORTDESK_DATA_DIR="$check_data_dir" .venv/bin/mypy .

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/knowledge/", include("knowledge.api_urls")),
     path("api/", include("tickets.api_urls")),
     path("", include("tickets.urls")),
     path("", include("knowledge.urls")),

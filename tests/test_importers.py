@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from copilot import tier0
 from knowledge import index, retrieval
 from knowledge.embeddings import embed_text
-from knowledge.models import Article, ArticleVersion
+from knowledge.models import Article, ArticleVersion, ImportRun
 from supportdesk.models import AuditLog
 from tests.conftest import SHARED_DATA
 
@@ -229,7 +229,7 @@ def test_non_utf8_file_rejected(tmp_path: Path) -> None:
     assert Article.objects.count() == 0
 
 
-def test_bad_file_beside_good(tmp_path: Path) -> None:
+def test_bad_file_rejected_alone(tmp_path: Path) -> None:
     # "a_good.md" sorts first, so it is parsed before the broken file.
     folder = write_files(
         tmp_path / "kb", {"a_good.md": FAQ_MD, "b_bad.md": "---\ntitle: x\nkind: recipe\n---\nBody.\n"}
@@ -238,20 +238,42 @@ def test_bad_file_beside_good(tmp_path: Path) -> None:
     message = import_error(folder)
 
     assert str(folder / "b_bad.md") in message
-    assert "Nothing was imported" in message
-    assert Article.objects.count() == 0
-    assert ArticleVersion.objects.count() == 0
-    assert not AuditLog.objects.filter(action__startswith="knowledge.").exists()
+    assert "The other 1 items were imported" in message
+    assert list(Article.objects.values_list("external_ref", flat=True)) == ["markdown:a_good"]
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.PARTIAL
+    assert (run.created, run.updated, run.unchanged, run.rejected) == (1, 0, 0, 1)
+    rejection = run.rejections.get()
+    assert rejection.source.startswith(str(folder / "b_bad.md"))
+    assert "'recipe'" in rejection.reason
 
 
-def test_bad_source_beside_good(good_folder: Path, tmp_path: Path) -> None:
+def test_bad_row_beside_good_source(good_folder: Path, tmp_path: Path) -> None:
     bad_csv = tmp_path / "faq.csv"
     bad_csv.write_text("question,answer\nDo you ship abroad?,\n", encoding="utf-8")
 
     message = import_error(good_folder, bad_csv)
 
     assert str(bad_csv) in message
+    assert Article.objects.count() == 3
+    assert ImportRun.objects.get().rejections.get().source == f"{bad_csv}, line 2"
+
+
+def test_structural_error_writes_nothing(good_folder: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "guidelines.json"
+    broken.write_text('{"Orders": ', encoding="utf-8")
+
+    message = import_error(good_folder, broken)
+
+    assert "invalid JSON" in message
+    assert "Nothing was imported" in message
     assert Article.objects.count() == 0
+    assert ArticleVersion.objects.count() == 0
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED
+    assert str(broken) in run.error
+    assert not AuditLog.objects.filter(action="knowledge.create_article").exists()
+    assert AuditLog.objects.filter(action="knowledge.import_run.fail", target_id=str(run.pk)).count() == 1
 
 
 # --- Re-import --------------------------------------------------------------------------------
@@ -335,7 +357,7 @@ def test_csv_empty_answer_line(tmp_path: Path) -> None:
     assert str(path) in message
     assert "line 3" in message
     assert "is empty" in message
-    assert Article.objects.count() == 0
+    assert list(Article.objects.values_list("title", flat=True)) == ["How long does a refund take?"]
 
 
 def test_csv_invalid_audience(tmp_path: Path) -> None:
@@ -352,7 +374,8 @@ def test_csv_invalid_audience(tmp_path: Path) -> None:
     assert str(path) in message
     assert "'everyone'" in message
     assert "line 3" in message
-    assert Article.objects.count() == 0
+    assert list(Article.objects.values_list("title", flat=True)) == ["How long does a refund take?"]
+    assert ImportRun.objects.get().rejected == 1
 
 
 # --- ABCD-style JSON SOPs ---------------------------------------------------------------------
@@ -450,6 +473,6 @@ def test_import_audit_counts(good_folder: Path, run_import: Callable[..., None])
     run_import(good_folder)
 
     first, second = AuditLog.objects.filter(action="knowledge.import").order_by("pk")
-    assert first.details == {"created": 3, "updated": 0, "unchanged": 0}
-    assert second.details == {"created": 0, "updated": 1, "unchanged": 2}
+    assert first.details == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert second.details == {"created": 0, "updated": 1, "unchanged": 2, "rejected": 0}
     assert second.actor_kind == "system"
