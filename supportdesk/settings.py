@@ -225,6 +225,8 @@ SUPPORTDESK_IDENTITY_SECRET = os.environ.get("SUPPORTDESK_IDENTITY_SECRET", "")
 
 # Called with each stored customer message; decides the tier and answers or hands off.
 SUPPORTDESK_MESSAGE_HANDLER = "escalation.pipeline.handle_customer_message"
+# Called when a customer marks an AI answer helpful or not; the knowledge audit reads it.
+SUPPORTDESK_FEEDBACK_HANDLER = "copilot.actions.do_record_feedback"
 
 # Tier 0 answers below this calibrated confidence (0 to 1) are handed to a person.
 SUPPORTDESK_TIER0_MIN_CONFIDENCE = env_float("SUPPORTDESK_TIER0_MIN_CONFIDENCE", 0.5)

@@ -35,4 +35,8 @@ def chat_strings() -> dict[str, str]:
         "message_too_long": gettext("Your message is too long. The limit is 4,000 characters."),
         "error_unknown": gettext("Something went wrong. Please try again."),
         "agent_typing": gettext("A support agent is typing…"),
+        "feedback_question": gettext("Was this helpful?"),
+        "feedback_yes": gettext("Yes"),
+        "feedback_no": gettext("No"),
+        "feedback_thanks": gettext("Thanks for your feedback."),
     }

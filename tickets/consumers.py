@@ -14,16 +14,18 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
-from supportdesk.errors import SupportDeskError
+from supportdesk.errors import NotFound, SupportDeskError
 from tickets.actions import do_receive_customer_message
 from tickets.events import (
     AckEvent,
     AgentEvent,
+    ClientFeedback,
     ClientMessage,
     ClientRequestHuman,
     ClientSync,
     ClientTyping,
     ErrorEvent,
+    FeedbackEvent,
     HistoryEvent,
 )
 from tickets.models import Conversation, Message
@@ -58,6 +60,17 @@ def build_history(conversation_id: int, after_id: int) -> dict[str, Any]:
 def store_message(conversation_id: int, text: str, client_message_id: str) -> tuple[Message, bool]:
     conversation = Conversation.objects.get(pk=conversation_id)
     return do_receive_customer_message(conversation, text=text, client_message_id=client_message_id)
+
+
+def record_feedback(conversation_id: int, message_id: int, helpful: bool) -> None:
+    """Record the verdict on an answer of this conversation; other conversations' messages
+    are not found, whatever id the client sends."""
+    message = Message.objects.filter(
+        pk=message_id, conversation_id=conversation_id, visibility=Message.Visibility.PUBLIC
+    ).first()
+    if message is None:
+        raise NotFound(_("Message %(id)s is not in this conversation.") % {"id": message_id}, code="message_not_found")
+    import_string(settings.SUPPORTDESK_FEEDBACK_HANDLER)(message, helpful=helpful)
 
 
 def run_pipeline(message: Message, person_requested: bool) -> None:
@@ -108,6 +121,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 await self.channel_layer.group_send(
                     self.agent_group_name, AgentEvent(kind="customer_typing").model_dump()
                 )
+            elif kind == "feedback":
+                await self.receive_feedback(ClientFeedback.model_validate(content))
             elif kind == "sync":
                 request = ClientSync.model_validate(content)
                 await self.send_json(
@@ -116,7 +131,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             else:
                 await self.send_error(
                     "unknown_type",
-                    _("Unknown message type %(type)s; use message, request_human, typing or sync.") % {"type": kind},
+                    _("Unknown message type %(type)s; use message, request_human, feedback, typing or sync.")
+                    % {"type": kind},
                 )
         except ValidationError as error:
             field = ".".join(str(part) for part in error.errors()[0]["loc"]) if error.errors() else "?"
@@ -128,6 +144,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             )
         except SupportDeskError as error:
             await self.send_error(error.code, error.message, content)
+
+    async def receive_feedback(self, request: ClientFeedback) -> None:
+        assert self.conversation_id is not None
+        await database_sync_to_async(record_feedback)(self.conversation_id, request.message_id, request.helpful)
+        await self.send_json(
+            FeedbackEvent(message_id=request.message_id, helpful=request.helpful).model_dump(mode="json")
+        )
 
     async def receive_customer_text(self, request: ClientMessage) -> None:
         await self.store_and_handle(request.text, request.client_message_id, person_requested=False)

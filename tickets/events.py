@@ -85,6 +85,20 @@ class ClientTyping(BaseModel):
     type: Literal["typing"]
 
 
+class ClientFeedback(BaseModel):
+    """The customer's verdict on one AI answer of this conversation."""
+
+    type: Literal["feedback"]
+    message_id: int = Field(ge=1)
+    helpful: bool
+
+
+class FeedbackEvent(BaseModel):
+    type: Literal["feedback_recorded"] = "feedback_recorded"
+    message_id: int
+    helpful: bool
+
+
 class ClientSync(BaseModel):
     type: Literal["sync"]
     after_id: int = Field(ge=0)

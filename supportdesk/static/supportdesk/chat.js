@@ -455,6 +455,9 @@
         case "typing":
           this.showTyping();
           break;
+        case "feedback_recorded":
+          this.showFeedbackRecorded(frame);
+          break;
         default:
           console.warn("chat: ignored a frame of unknown type", frame.type);
       }
@@ -651,7 +654,33 @@
       if (Array.isArray(message.sources) && message.sources.length > 0) {
         item.append(this.renderSources(message.sources));
       }
+      if (kind === "ai") {
+        item.append(this.renderFeedback(message.id));
+      }
       return item;
+    }
+
+    // "Was this helpful?" under each AI answer; a "no" feeds the knowledge audit's gaps.
+    renderFeedback(messageId) {
+      const container = document.createElement("div");
+      container.className = "chat-message__feedback";
+      const question = document.createElement("span");
+      question.textContent = this.t("feedback_question");
+      container.append(question);
+      for (const [helpful, key] of [[true, "feedback_yes"], [false, "feedback_no"]]) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "button button--secondary chat-message__feedback-button";
+        button.textContent = this.t(key);
+        button.addEventListener("click", () => this.sendFrame({ type: "feedback", message_id: messageId, helpful }));
+        container.append(button);
+      }
+      return container;
+    }
+
+    showFeedbackRecorded(frame) {
+      const item = this.messageList.querySelector(`[data-message-id="${Number(frame.message_id)}"] .chat-message__feedback`);
+      if (item) item.textContent = this.t("feedback_thanks");
     }
 
     renderSources(sources) {
