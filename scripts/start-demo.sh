@@ -16,6 +16,7 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py setup_demo
+.venv/bin/python manage.py setup_schedules
 
 .venv/bin/python manage.py qcluster &
 cluster_pid=$!
