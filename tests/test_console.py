@@ -309,3 +309,22 @@ def test_arabic_console_right_to_left(store_kb: dict) -> None:
     page = client.get("/agent/").content.decode()
     assert 'dir="rtl"' in page
     assert 'lang="ar"' in page
+
+
+async def test_sla_alert_reaches_queue_page(store_kb: dict) -> None:
+    from channels.layers import get_channel_layer
+
+    agent = await database_sync_to_async(make_user)("agent12", roles.AGENT)
+    queue_socket = await agent_socket(agent, "/ws/agent/queue/")
+    conversation_id = str(uuid.uuid4())
+    alert = {
+        "kind": "breach",
+        "target": "first_response",
+        "conversation_id": conversation_id,
+        "due_at": "2026-12-04T10:00:00+00:00",
+    }
+    await get_channel_layer().group_send("agents", {"type": "agent.event", "kind": "sla_alert", "event": alert})
+    frame = await receive_html(queue_socket, "SLA breached")
+    await queue_socket.disconnect()
+    assert f"/agent/c/{conversation_id}/" in frame
+    assert "first response" in frame

@@ -97,13 +97,19 @@ class QueueConsumer(ConsoleConsumer):
         await self.channel_layer.group_discard(AGENTS_GROUP, self.channel_name)
 
     async def agent_event(self, event: dict[str, Any]) -> None:
-        if event.get("kind") == "queue_changed":
+        kind = event.get("kind")
+        if kind == "queue_changed":
             await self.send_html(self.render("tickets/console/queue_refresh.html", {}))
-        elif event.get("kind") == "notice":
+        elif kind == "notice":
             await self.send_html(
                 self.render(
                     "tickets/console/notice.html", {"text": event.get("text", ""), "level": event.get("level", "info")}
                 )
+            )
+        elif kind in {"sla_alert", "recovery_follow_up"}:
+            # Sent by the escalation app's scheduled checks, with their payload under "event".
+            await self.send_html(
+                self.render("tickets/console/alert.html", {"kind": kind, "event": event.get("event", {})})
             )
 
 
