@@ -1,10 +1,9 @@
 from django.urls import path
-
-from escalation import views
+from django.views.generic import RedirectView
 
 app_name = "escalation"
 
 urlpatterns = [
-    path("agent/queue/", views.queue_page, name="queue"),
-    path("agent/conversations/<uuid:public_id>/", views.conversation_page, name="conversation"),
+    # The first agent pages lived here; the console in tickets replaced them.
+    path("agent/queue/", RedirectView.as_view(pattern_name="tickets:console-queue", permanent=True), name="queue"),
 ]
