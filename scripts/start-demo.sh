@@ -22,7 +22,17 @@ fi
 cluster_pid=$!
 .venv/bin/daphne -b "$HOST" -p "$PORT" supportdesk.asgi:application &
 daphne_pid=$!
-trap 'kill "$cluster_pid" "$daphne_pid" 2>/dev/null; wait' INT TERM EXIT
+stop() {
+  trap - INT TERM EXIT
+  kill "$cluster_pid" "$daphne_pid" 2>/dev/null || true
+  # The q2 cluster sometimes hangs while stopping; give it 10 s, then end it.
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    kill -0 "$cluster_pid" 2>/dev/null || kill -0 "$daphne_pid" 2>/dev/null || return 0
+    sleep 1
+  done
+  kill -KILL "$cluster_pid" "$daphne_pid" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
 
 cat <<MESSAGE
 
