@@ -29,6 +29,15 @@ def check_can_handle(conversation: Conversation, user: User) -> None:
         raise AccessDenied(_("Tier 2 recovery conversations are handled by senior agents."), code="tier2_only")
 
 
+def can_handle(conversation: Conversation, user: User) -> bool:
+    """Return whether `check_can_handle` would let the user act, for showing the action forms."""
+    try:
+        check_can_handle(conversation, user)
+    except AccessDenied:
+        return False
+    return True
+
+
 def levenshtein(first: str, second: str) -> int:
     """Return the number of single-character edits that turn one text into the other."""
     if len(first) < len(second):

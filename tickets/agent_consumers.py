@@ -20,9 +20,10 @@ from pydantic import ValidationError
 
 from supportdesk.broadcast import ensure_relay_running
 from tickets import console
+from tickets.agent_actions import can_handle
 from tickets.events import ConsoleClientFrame, TypingEvent, ViewerEvent
 from tickets.models import Conversation, Draft, Message
-from tickets.payloads import AGENTS_GROUP, agent_conversation_group_name
+from tickets.payloads import AGENTS_GROUP, agent_conversation_group_name, chat_group_name
 
 logger = logging.getLogger(__name__)
 
@@ -130,17 +131,12 @@ class ConversationConsumer(ConsoleConsumer):
             return
         self.conversation_id = conversation.pk
         self.group_name = agent_conversation_group_name(conversation)
-        self.chat_group = f"chat.{conversation.public_id.hex}"
+        self.chat_group = chat_group_name(conversation)
         self.sent_ids: set[int] = set()
         self.viewers: dict[str, str] = {}
         user: User = self.scope["user"]
         self.username = user.get_username()
-        self.can_act = await database_sync_to_async(
-            lambda: (
-                user.has_perm("tickets.handle_conversation")
-                and (conversation.tier != Conversation.Tier.EMPATHY or user.has_perm("tickets.handle_recovery"))
-            )
-        )()
+        self.can_act = await database_sync_to_async(can_handle)(conversation, user)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
         hello = ViewerEvent(type="viewer.hello", channel=self.channel_name, username=self.username)

@@ -98,8 +98,7 @@ def conversation_context(request: HttpRequest, conversation: Conversation) -> di
         else "",
         "queues": console.queues(),
         "agents": console.agents(),
-        "can_act": request.user.has_perm("tickets.handle_conversation")
-        and (conversation.tier != Conversation.Tier.EMPATHY or request.user.has_perm("tickets.handle_recovery")),
+        "can_act": agent_actions.can_handle(conversation, request.user),  # type: ignore[arg-type]
     }
 
 

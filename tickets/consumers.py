@@ -89,7 +89,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         # Accept first so the close code reaches the widget; a refused handshake has none.
         await self.accept()
         if conversation is None:
-            logger.info("chat socket refused reason=bad_token")
+            logger.info("chat socket rejected reason=bad_token")
             await self.close(code=CLOSE_BAD_TOKEN)
             return
         self.conversation_id = conversation.pk

@@ -56,7 +56,7 @@ def percentile(values: list[float], share: float) -> float:
 def build_items(
     rows: list[dict[str, str]], train_rows: list[dict[str, str]], human_intents: set[str]
 ) -> list[ImportItem]:
-    """One FAQ article per distinct response, with the training questions that share it."""
+    """Build one FAQ article per distinct response, with the training questions that share it."""
     intent_of: dict[str, str] = {}
     for row in [*rows, *train_rows]:
         response = row["response"].strip()
@@ -127,8 +127,8 @@ class Command(BaseCommand):
         )
 
         search("warm-up question")  # loads the encoder and the keyword index before timing
-        # From here on tasks are queued as in production (the copilot panel after a handoff
-        # runs in the q2 cluster, not in the answer's time); no cluster runs, so they wait.
+        # From here on tasks are queued as in production, so the copilot panel of a handoff is
+        # not built inside the measured time. No cluster runs here, so the tasks just wait.
         settings.Q_CLUSTER["sync"] = False
         results = self.answer_all(rows)
         self.stdout.write(json.dumps(self.score(rows, results, human_intents)))
