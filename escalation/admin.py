@@ -8,8 +8,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from escalation.actions import (
     do_add_recovery_note,
@@ -34,12 +34,16 @@ from escalation.models import (
     RecoveryNote,
     RecoveryPlaybook,
     RoutingRule,
+    SilentDraftScore,
     SLAClock,
     SLAEvent,
     SLAPolicy,
 )
-from escalation.reports import recovery_rates
+from escalation.reports import draft_agreement, recovery_rates
 from supportdesk.errors import SupportDeskError
+
+# The period of the silent-copilot summary on the channel settings pages.
+SUMMARY_DAYS = 30
 
 if TYPE_CHECKING:
     # Installed with django-stubs for type checking only.
@@ -131,11 +135,28 @@ class IntentAdmin(admin.ModelAdmin):
 
 @admin.register(ChannelSettings)
 class ChannelSettingsAdmin(admin.ModelAdmin):
-    list_display = ["channel", "ai_mode", "outreach_inactive_days", "updated_at"]
+    list_display = ["channel", "ai_mode", "outreach_inactive_days", "silent_draft_agreement", "updated_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: ChannelSettings | None = None) -> list[str]:
         # A row belongs to one channel; another channel gets its own row.
-        return ["channel"] if obj is not None else []
+        return ["channel", "silent_draft_agreement"] if obj is not None else []
+
+    @admin.display(description=_("Silent copilot drafts, last 30 days"))
+    def silent_draft_agreement(self, obj: ChannelSettings) -> str:
+        """Summarise how the channel's silent drafts compared with the agents' replies."""
+        summary = draft_agreement(days=SUMMARY_DAYS, channel=obj.channel)
+        if summary.agreement_rate is None:
+            return gettext("No drafts scored yet.")
+        semantic = summary.mean_semantic_similarity
+        return ngettext(
+            "%(count)s draft scored. Agreement rate %(rate)s, mean semantic similarity %(semantic)s.",
+            "%(count)s drafts scored. Agreement rate %(rate)s, mean semantic similarity %(semantic)s.",
+            summary.drafts_scored,
+        ) % {
+            "count": summary.drafts_scored,
+            "rate": f"{summary.agreement_rate:.0%}",
+            "semantic": "-" if semantic is None else f"{semantic:.2f}",
+        }
 
     def save_model(self, request: HttpRequest, obj: ChannelSettings, form: ModelForm, change: bool) -> None:
         # The action writes the audit row with the old and new mode.
@@ -336,3 +357,48 @@ class OutreachTaskAdmin(admin.ModelAdmin):
     @admin.action(description=_("Dismiss"))
     def dismiss(self, request: HttpRequest, queryset: QuerySet[OutreachTask]) -> None:
         self.close(request, queryset, OutreachTask.Status.DISMISSED)
+
+
+@admin.register(SilentDraftScore)
+class SilentDraftScoreAdmin(admin.ModelAdmin):
+    """Read-only: scores are written by `do_score_silent_drafts` when an agent replies."""
+
+    list_display = ["created_at", "channel", "agreed", "semantic_similarity", "text_similarity", "draft_excerpt"]
+    list_filter = ["channel", "agreed"]
+    list_select_related = ["draft"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = (
+        "created_at",
+        "channel",
+        "agreed",
+        "semantic_similarity",
+        "text_similarity",
+        "customer_text",
+        "draft_text",
+        "reply_text",
+    )
+
+    @admin.display(description=_("draft"))
+    def draft_excerpt(self, score: SilentDraftScore) -> str:
+        return score.draft.text[:80]
+
+    @admin.display(description=_("customer message"))
+    def customer_text(self, score: SilentDraftScore) -> str:
+        return score.customer_message.text
+
+    @admin.display(description=_("draft"))
+    def draft_text(self, score: SilentDraftScore) -> str:
+        return score.draft.text
+
+    @admin.display(description=_("agent reply"))
+    def reply_text(self, score: SilentDraftScore) -> str:
+        return score.reply.text
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

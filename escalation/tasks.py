@@ -11,7 +11,13 @@ import time
 from django.db.models import Q
 from django.utils import timezone
 
-from escalation.actions import do_assign_waiting, do_check_sla_clock, do_create_outreach_tasks, do_run_follow_up
+from escalation.actions import (
+    do_assign_waiting,
+    do_check_sla_clock,
+    do_create_outreach_tasks,
+    do_run_follow_up,
+    do_score_silent_drafts,
+)
 from escalation.models import Queue, RecoveryFollowUp, SLAClock
 from tickets.models import Conversation
 
@@ -63,3 +69,11 @@ def run_follow_up(follow_up_id: int) -> bool:
 def list_inactive_customers() -> int:
     """Create the day's outreach tasks for AI-first channels; returns how many were created."""
     return len(do_create_outreach_tasks())
+
+
+def score_silent_drafts(reply_id: int) -> int:
+    """Score the silent-copilot drafts an agent's reply followed and return the reply's score count.
+
+    Queued by `tickets.agent_actions.do_send_agent_reply` once the reply is committed.
+    """
+    return len(do_score_silent_drafts(reply_id))

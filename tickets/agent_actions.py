@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from supportdesk.audit import record_audit
 from supportdesk.errors import AccessDenied, InvalidInput, NotFound
+from supportdesk.tasks import enqueue_on_commit
 from tickets.actions import check_message_text, notify_agents, notify_message, notify_queue_changed, notify_state
 from tickets.models import AgentProfile, Conversation, Draft, Message
 
@@ -237,6 +238,9 @@ def do_send_agent_reply(
         if draft_id is not None:
             record_draft_use(conversation, draft_id, reply)
         record_audit("tickets.agent_reply", acting_user=acting_user, target=reply, draft_id=draft_id)
+        # The task compares the reply with the AI's silent-copilot drafts. It runs after
+        # commit, outside this transaction's lock, because embedding the texts is slow.
+        enqueue_on_commit("escalation.tasks.score_silent_drafts", reply.pk)
         notify_message(reply)
         notify_state(conversation)
         notify_queue_changed()

@@ -22,6 +22,7 @@ from escalation.actions.recovery import (
     do_set_checklist_step,
     do_set_recovery_owner,
 )
+from escalation.actions.scoring import do_score_silent_drafts
 from escalation.actions.sla import do_check_sla_clock, do_pause_sla_clock, do_resume_sla_clock
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "do_resolve_by_ai",
     "do_resume_sla_clock",
     "do_run_follow_up",
+    "do_score_silent_drafts",
     "do_set_channel_mode",
     "do_set_checklist_step",
     "do_set_recovery_owner",

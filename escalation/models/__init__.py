@@ -1,4 +1,4 @@
-"""The escalation app's models, split by concept: queues and SLAs, routing, recovery."""
+"""The escalation app's models, split by concept: queues and SLAs, routing, recovery, draft scores."""
 
 from escalation.models.queues import (
     BusinessHours,
@@ -29,6 +29,7 @@ from escalation.models.routing import (
     RoutingRule,
     split_list,
 )
+from escalation.models.scoring import SilentDraftScore
 
 __all__ = [
     "AIMode",
@@ -53,5 +54,6 @@ __all__ = [
     "SLAEvent",
     "SLAPolicy",
     "SLATarget",
+    "SilentDraftScore",
     "split_list",
 ]
