@@ -184,7 +184,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="folder holding one folder per dataset")
     parser.add_argument("--datasets", nargs="+", choices=sorted(LOADERS), default=list(LOADERS), help="datasets to run")
     parser.add_argument("--seed", type=int, default=0, help="seed of the stratified 80/20 splits")
-    parser.add_argument("--n-jobs", type=int, default=1, help="threads for the cross-validation folds")
+    parser.add_argument("--n-jobs", type=int, default=2, help="threads for the cross-validation folds")
     parser.add_argument("--save-dir", type=Path, help="save each model here and evaluate the reloaded copy")
     return parser.parse_args()
 

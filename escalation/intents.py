@@ -59,8 +59,15 @@ def load_model() -> Any | None:
             from copilot.intent_model import IntentClassifier
 
             started = time.perf_counter()
-            _cache["model"] = IntentClassifier.load(path)
             _cache["mtime"] = mtime
+            try:
+                _cache["model"] = IntentClassifier.load(path)
+            except (ValueError, OSError, KeyError) as error:
+                # An unreadable or older-format file routes as if no model were trained,
+                # until `train_intents` writes a new one; the mtime keeps it from rereading.
+                _cache["model"] = None
+                logger.error("intent model unusable path=%s error=%s", path, error)
+                return None
             logger.info("intent model loaded path=%s ms=%.0f", path, (time.perf_counter() - started) * 1000)
         return _cache["model"]
 
@@ -75,7 +82,12 @@ def predict_intent(text: str) -> IntentPrediction:
     model = load_model()
     if model is None:
         return IntentPrediction("", None)
-    label, confidence = model.predict_with_scores([text])[0]
+    try:
+        label, confidence = model.predict_with_scores([text])[0]
+    except (RuntimeError, OSError, MemoryError) as error:
+        # An encoder that fails to load must not stop the message: routing goes on without an intent.
+        logger.error("intent prediction failed error=%r", error)
+        return IntentPrediction("", None)
     return IntentPrediction(str(label), float(confidence))
 
 

@@ -25,15 +25,18 @@ application = ProtocolTypeRouter(
 
 
 def warm_up() -> None:
-    """Load the encoder and build the retrieval index before the first customer asks."""
+    """Load the encoders, the retrieval index and the intent model before the first customer asks."""
     import logging
 
     from django.db import DatabaseError
 
+    from escalation.intents import predict_intent
     from knowledge.retrieval import search
 
     try:
         search("warm-up")
+        # Loads the trained intent model, and with it the English encoder, if there is one.
+        predict_intent("warm-up")
     except DatabaseError as error:
         logging.getLogger(__name__).warning("warm-up skipped error=%r", error)
 
