@@ -25,7 +25,7 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
 
     def __str__(self) -> str:
-        return self.name or self.email or self.external_id or f"customer {self.pk}"
+        return self.name or self.email or self.external_id or str(_("customer %(id)s") % {"id": self.pk})
 
 
 class Conversation(models.Model):
