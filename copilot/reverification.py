@@ -24,8 +24,8 @@ from tickets.models import Draft, Message, MessageSource
 
 logger = logging.getLogger(__name__)
 
-# Days back from the publish that answers are listed; SUPPORTDESK_REVERIFICATION_DAYS
-# in the Django settings changes it.
+# Days back from the publish that answers are listed, unless the setting (and environment
+# variable) SUPPORTDESK_REVERIFICATION_DAYS says otherwise.
 DEFAULT_WINDOW_DAYS = 30
 
 

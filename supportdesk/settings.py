@@ -220,6 +220,8 @@ LOGGING = {
 
 # Signs conversation tokens. Defaults to SECRET_KEY's derivation through Django's signer.
 SUPPORTDESK_CHAT_TOKEN_MAX_AGE_DAYS = int(os.environ.get("SUPPORTDESK_CHAT_TOKEN_MAX_AGE_DAYS", "30"))
+# Days before a publish whose AI answers quoting the old version go to the re-verification queue.
+SUPPORTDESK_REVERIFICATION_DAYS = int(env_float("SUPPORTDESK_REVERIFICATION_DAYS", 30))
 # Shared secret for the HMAC-SHA256 identity hash of a business's logged-in customers.
 SUPPORTDESK_IDENTITY_SECRET = os.environ.get("SUPPORTDESK_IDENTITY_SECRET", "")
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -22,11 +23,12 @@ print(json.dumps({
     "broker": "redis" if "redis" in s.Q_CLUSTER else "orm",
     "chroma_url": s.CHROMA_URL,
     "data_dir": str(s.DATA_DIR),
+    "reverification_days": s.SUPPORTDESK_REVERIFICATION_DAYS,
 }))
 """
 
 
-def load_profile(tmp_path: Path, **variables: str) -> dict[str, str]:
+def load_profile(tmp_path: Path, **variables: str) -> dict[str, Any]:
     environment = {
         key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL", "CHROMA_URL"}
     }
@@ -50,6 +52,11 @@ def test_embedded_profile_by_default(tmp_path: Path) -> None:
     assert profile["broker"] == "orm"
     assert profile["chroma_url"] == ""
     assert (tmp_path / "secret_key").exists()
+    assert profile["reverification_days"] == 30
+
+
+def test_reverification_days_from_environment(tmp_path: Path) -> None:
+    assert load_profile(tmp_path, SUPPORTDESK_REVERIFICATION_DAYS="7")["reverification_days"] == 7
 
 
 def test_scaled_out_profile_from_urls(tmp_path: Path) -> None:
