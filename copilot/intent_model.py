@@ -69,8 +69,9 @@ class IntentModelConfig:
     # Character n-grams seen in fewer training rows than this are dropped as noise.
     char_min_df: int = 2
     # Scale of the unit-length multilingual embedding block next to the two unit-length
-    # TF-IDF blocks. With the English block beside it, 1.0 and 1.5 scored best; without it,
-    # 1.5 alone did (3-fold cross-validation on BANKING77 training rows).
+    # TF-IDF blocks. With the English block at 1.5, weights from 0.75 to 1.25 scored within
+    # 0.05 points of each other, and without it 1.5 scored best (3-fold cross-validation on
+    # BANKING77 training rows).
     embedding_weight: float = 1.0
     use_embeddings: bool = True
     # Scale of the unit-length English embedding block.

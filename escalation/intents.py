@@ -66,7 +66,7 @@ def load_model() -> Any | None:
                 # An unreadable or older-format file routes as if no model were trained,
                 # until `train_intents` writes a new one; the mtime keeps it from rereading.
                 _cache["model"] = None
-                logger.error("intent model unusable path=%s error=%s", path, error)
+                logger.error("intent model unusable path=%s error=%s; run train_intents to replace it", path, error)
                 return None
             logger.info("intent model loaded path=%s ms=%.0f", path, (time.perf_counter() - started) * 1000)
         return _cache["model"]
