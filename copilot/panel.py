@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 # Customer messages that make up the search query for suggestions, newest last.
 QUERY_MESSAGES = 3
+# A newest message of at most this many words may be a follow-up that needs the earlier ones.
+FOLLOW_UP_MAX_WORDS = 4
 SUGGESTIONS = 5
 # Passages quoted in an embedded-default draft.
 DRAFT_PASSAGES = 2
@@ -136,6 +139,25 @@ def search_query(messages: list[Message]) -> str:
     return "\n".join(message.text for message in messages[-QUERY_MESSAGES:])
 
 
+def search_suggestions(messages: list[Message]) -> list[retrieval.ScoredArticle]:
+    """Rank articles for the newest customer message, so the draft answers what was asked last.
+
+    A short follow-up ("and for gift cards?") does not match on its own unless retrieval is
+    confident about it, so it is searched together with the messages before it.
+    """
+    from escalation.signals import asks_for_person
+
+    # "I would like to talk to a person" asks for nobody's article, so the question before it counts.
+    questions = [message for message in messages if not asks_for_person(message.text)] or messages
+    if not questions:
+        return []
+    latest = retrieval.search(questions[-1].text, audience=None, limit=SUGGESTIONS)
+    stands_alone = len(questions[-1].text.split()) > FOLLOW_UP_MAX_WORDS
+    if len(questions) == 1 or stands_alone or latest.confidence >= settings.SUPPORTDESK_TIER0_MIN_CONFIDENCE:
+        return latest.articles
+    return retrieval.search(search_query(questions), audience=None, limit=SUGGESTIONS).articles
+
+
 def compose_extractive_draft(
     conversation: Conversation, suggestions: list[retrieval.ScoredArticle]
 ) -> tuple[str, list[dict[str, Any]]]:
@@ -201,10 +223,24 @@ def compose_model_summary(model: Any, messages: list[Message]) -> str | None:
         return None
 
 
+def panel_intent(
+    conversation: Conversation, messages: list[Message], suggestions: list[retrieval.ScoredArticle]
+) -> str:
+    """Return the intent of the newest customer message, so a new question is not shown under an old intent.
+
+    The triage of that message gives it when it has run. Otherwise the best suggestion's
+    category stands in, and the intent recorded at handoff comes last.
+    """
+    assessed = ""
+    if messages:
+        assessed = Message.objects.filter(pk=messages[-1].pk).values_list("assessment__intent", flat=True).first() or ""
+    category = suggestions[0].info.category if suggestions else ""
+    return assessed or category or conversation.intent or "unknown"
+
+
 def build_panel(conversation: Conversation) -> PanelContent:
     messages = customer_messages(conversation)
-    found = retrieval.search(search_query(messages), audience=None, limit=SUGGESTIONS) if messages else None
-    suggestions = found.articles if found else []
+    suggestions = search_suggestions(messages)
     draft_text, sources = compose_extractive_draft(conversation, suggestions)
     model_summary = None
     provider = "extractive"
@@ -225,7 +261,7 @@ def build_panel(conversation: Conversation) -> PanelContent:
         "model_summary": model_summary,
         "history": history_summary(conversation),
         "sentiment": sentiment_section(messages),
-        "intent": conversation.intent or (suggestions[0].info.category if suggestions else "") or "unknown",
+        "intent": panel_intent(conversation, messages, suggestions),
         "suggestions": [suggestion_for(scored) for scored in suggestions],
         "quotes_internal": any(source["audience"] == Article.Audience.INTERNAL for source in sources),
         "notes": notes,

@@ -87,6 +87,42 @@ def test_new_message_stales_draft(abcd_sops: None) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_draft_follows_new_question(abcd_sops: None) -> None:
+    conversation = handed_off()
+    first = Draft.objects.get(conversation=conversation)
+    do_receive_customer_message(
+        conversation,
+        text="Separate question: I forgot my password and cannot log in to my account",
+        client_message_id=str(uuid.uuid4()),
+    )
+
+    latest = Draft.objects.filter(conversation=conversation).order_by("-created_at").first()
+    assert latest is not None
+    first_titles = [item["title"] for item in first.panel["suggestions"]]
+    latest_top = latest.panel["suggestions"][0]["title"]
+    assert "Promo" in first_titles[0]
+    assert "Promo" not in latest_top
+    assert latest.sources[0]["title"] == latest_top
+    assert latest.panel["intent"] != first.panel["intent"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_short_follow_up_keeps_context(abcd_sops: None) -> None:
+    from copilot.panel import search_suggestions
+    from tickets.models import Message
+
+    thread = [
+        Message(text=PROMO_QUESTION),
+        Message(text="why is that?"),
+        Message(text="I would like to talk to a person."),
+    ]
+
+    titles = [scored.info.title for scored in search_suggestions(thread)]
+
+    assert "Promo" in titles[0]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_task_ignores_missing_rows() -> None:
     build_copilot_panel(987654)
     conversation = do_start_conversation()
