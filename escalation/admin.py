@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +45,8 @@ from supportdesk.errors import SupportDeskError
 
 # The period of the silent-copilot summary on the channel settings pages.
 SUMMARY_DAYS = 30
+# Maximum length of a draft excerpt in the silent draft score list, in characters, ellipsis included.
+EXCERPT_CHARS = 80
 
 if TYPE_CHECKING:
     # Installed with django-stubs for type checking only.
@@ -359,11 +362,39 @@ class OutreachTaskAdmin(admin.ModelAdmin):
         self.close(request, queryset, OutreachTask.Status.DISMISSED)
 
 
+def excerpt(text: str, max_length: int = EXCERPT_CHARS) -> str:
+    """Shorten `text` to at most `max_length` characters, cut at a space and ended with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= max_length:
+        return text
+    cut = text[: max_length - 1]
+    last_space = cut.rfind(" ")
+    # A single word longer than the limit is cut inside the word, as nothing better fits.
+    if last_space > 0:
+        cut = cut[:last_space]
+    return cut.rstrip(" ,.;:،؛") + "…"
+
+
+def format_similarity(value: float | None) -> str:
+    """Format a similarity with two decimals and the active language's decimal separator."""
+    if value is None:
+        return "-"
+    # number_format drops the digits after `decimal_pos` without rounding, so round first.
+    return number_format(round(value, 2), decimal_pos=2)
+
+
 @admin.register(SilentDraftScore)
 class SilentDraftScoreAdmin(admin.ModelAdmin):
     """Read-only: scores are written by `do_score_silent_drafts` when an agent replies."""
 
-    list_display = ["created_at", "channel", "agreed", "semantic_similarity", "text_similarity", "draft_excerpt"]
+    list_display = [
+        "created_at",
+        "channel",
+        "agreed",
+        "semantic_similarity_value",
+        "text_similarity_value",
+        "draft_excerpt",
+    ]
     list_filter = ["channel", "agreed"]
     list_select_related = ["draft"]
     date_hierarchy = "created_at"
@@ -371,16 +402,24 @@ class SilentDraftScoreAdmin(admin.ModelAdmin):
         "created_at",
         "channel",
         "agreed",
-        "semantic_similarity",
-        "text_similarity",
+        "semantic_similarity_value",
+        "text_similarity_value",
         "customer_text",
         "draft_text",
         "reply_text",
     )
 
+    @admin.display(description=_("semantic similarity"), ordering="semantic_similarity")
+    def semantic_similarity_value(self, score: SilentDraftScore) -> str:
+        return format_similarity(score.semantic_similarity)
+
+    @admin.display(description=_("text similarity"), ordering="text_similarity")
+    def text_similarity_value(self, score: SilentDraftScore) -> str:
+        return format_similarity(score.text_similarity)
+
     @admin.display(description=_("draft"))
     def draft_excerpt(self, score: SilentDraftScore) -> str:
-        return score.draft.text[:80]
+        return excerpt(score.draft.text)
 
     @admin.display(description=_("customer message"))
     def customer_text(self, score: SilentDraftScore) -> str:

@@ -65,6 +65,11 @@ def channel_mode(channel: str) -> str:
     return mode or ChannelSettings.DEFAULT_MODE
 
 
+def ai_answers_customers(channel: str) -> bool:
+    """Return False when the channel's mode hands every customer message to a person."""
+    return channel_mode(channel) not in {AIMode.OFF, AIMode.SILENT_COPILOT}
+
+
 def is_thanks(text: str) -> bool:
     return bool(_THANKS.search(text))
 

@@ -229,6 +229,9 @@ SUPPORTDESK_IDENTITY_SECRET = os.environ.get("SUPPORTDESK_IDENTITY_SECRET", "")
 SUPPORTDESK_MESSAGE_HANDLER = "escalation.pipeline.handle_customer_message"
 # Called when a customer marks an AI answer helpful or not; the knowledge audit reads it.
 SUPPORTDESK_FEEDBACK_HANDLER = "copilot.actions.do_record_feedback"
+# Called with a channel name. It returns False when the channel's AI mode hands every customer
+# message to a person, and the chat page then names the team instead of the assistant.
+SUPPORTDESK_AI_ANSWERS_CHECK = "escalation.policy.ai_answers_customers"
 
 # Tier 0 answers below this calibrated confidence (0 to 1) are handed to a person.
 SUPPORTDESK_TIER0_MIN_CONFIDENCE = env_float("SUPPORTDESK_TIER0_MIN_CONFIDENCE", 0.5)

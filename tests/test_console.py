@@ -4,6 +4,7 @@ catch-up, through real Channels and a real database."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,13 +12,16 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from django.utils import timezone, translation
 
 from supportdesk import roles
 from supportdesk.asgi import application
 from supportdesk.models import AuditLog
 from tests.test_chat_consumer import HEADERS, new_conversation, open_chat, receive_until
 from tickets import agent_actions
+from tickets.actions import do_start_conversation
 from tickets.models import AgentProfile, Conversation, Draft, Message
+from tickets.templatetags.console_format import format_duration
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -328,3 +332,38 @@ async def test_sla_alert_reaches_queue_page(store_kb: dict) -> None:
     await queue_socket.disconnect()
     assert f"/agent/c/{conversation_id}/" in frame
     assert "first response" in frame
+
+
+@pytest.mark.parametrize(
+    ("seconds", "english", "arabic"),
+    [
+        (30, "0 minutes", "0 دقيقة"),
+        (60, "1 minute", "دقيقة واحدة"),
+        (125, "2 minutes", "دقيقتان"),
+        (5 * 60, "5 minutes", "5 دقائق"),
+        (11 * 60, "11 minutes", "11 دقيقة"),
+        (2 * 3600 + 5 * 60, "2 hours, 5 minutes", "ساعتان و5 دقائق"),
+        (3 * 3600, "3 hours", "3 ساعات"),
+        (26 * 3600, "1 day, 2 hours", "يوم واحد وساعتان"),
+        (12 * 86400, "12 days", "12 يومًا"),
+    ],
+)
+def test_wait_duration_plurals(seconds: int, english: str, arabic: str) -> None:
+    with translation.override("en"):
+        assert format_duration(seconds) == english
+    with translation.override("ar"):
+        assert format_duration(seconds) == arabic
+
+
+def test_arabic_queue_wait_dual(store_kb: dict) -> None:
+    agent = make_user("agent13", roles.AGENT)
+    conversation = do_start_conversation(locale="ar")
+    queued_at = timezone.now() - timedelta(minutes=2, seconds=5)
+    Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.QUEUED, queued_at=queued_at)
+    client = Client(HTTP_ACCEPT_LANGUAGE="ar")
+    client.force_login(agent)
+
+    rows = client.get("/agent/queue/rows/").content.decode()
+
+    assert "دقيقتان</time>" in rows
+    assert "2 دقيقتين" not in rows

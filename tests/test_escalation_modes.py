@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -141,6 +143,33 @@ async def test_triage_wall_still_hands_off(store_kb: dict) -> None:
     assert [kind for kind, _text in shown(events)] == ["customer", "system"]
     handoff = await database_sync_to_async(Handoff.objects.get)(conversation=conversation)
     assert handoff.reason == "low_confidence"
+
+
+def connected_notice(language: str) -> str:
+    """Return the chat page's "connected" status text as chat.js would read it."""
+    html = Client(HTTP_ACCEPT_LANGUAGE=language).get("/chat/").content.decode()
+    found = re.search(r'<script id="chat-strings" type="application/json">(.*?)</script>', html, re.S)
+    assert found is not None
+    return str(json.loads(found.group(1))["status_connected"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("mode", "english", "arabic"),
+    [
+        (None, "Connected. Our assistant will answer you.", "تم الاتصال. سيجيبك مساعدنا."),
+        ("ai_first", "Connected. Our assistant will answer you.", "تم الاتصال. سيجيبك مساعدنا."),
+        ("triage_wall", "Connected. Our assistant will answer you.", "تم الاتصال. سيجيبك مساعدنا."),
+        ("off", "Connected. A member of our team will answer you.", "تم الاتصال. سيجيبك أحد أعضاء فريقنا."),
+        ("silent_copilot", "Connected. A member of our team will answer you.", "تم الاتصال. سيجيبك أحد أعضاء فريقنا."),
+    ],
+)
+def test_chat_notice_follows_mode(mode: str | None, english: str, arabic: str) -> None:
+    if mode is not None:
+        do_set_channel_mode("chat", ai_mode=mode, acting_user=None)
+
+    assert connected_notice("en") == english
+    assert connected_notice("ar") == arabic
 
 
 @pytest.mark.django_db

@@ -13,9 +13,11 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
+from django.utils.html import escape
 
 from escalation.actions import do_score_silent_drafts, do_set_channel_mode
 from escalation.actions.scoring import AGREED_SEMANTIC_SIMILARITY, AGREED_TEXT_SIMILARITY, text_similarity
+from escalation.admin import excerpt, format_similarity
 from escalation.models import ChannelSettings, RoutingRule, SilentDraftScore
 from escalation.pipeline import handle_customer_message
 from supportdesk import roles
@@ -277,3 +279,77 @@ def test_admin_summary_shows_rate(
     assert "1 silent draft score" in scores.content.decode()
     assert score_page.status_code == 200
     assert 'name="_save"' not in score_page.content.decode()
+
+
+def test_admin_list_rounds_and_shortens(
+    store_kb: dict, agent_user: User, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    scores = score_two_drafts(django_capture_on_commit_callbacks, agent_user)
+    lead = User.objects.create_superuser("lead", password="lead-password-1")
+    client = Client()
+    client.force_login(lead)
+
+    listing = client.get("/admin/escalation/silentdraftscore/").content.decode()
+
+    for score in scores:
+        assert score.semantic_similarity is not None
+        for similarity in (score.text_similarity, score.semantic_similarity):
+            assert f"{similarity:.2f}" in listing
+            if similarity != round(similarity, 2):
+                assert repr(similarity) not in listing
+        assert escape(excerpt(score.draft.text)) in listing
+
+
+def test_admin_arabic_decimal_comma(
+    store_kb: dict, agent_user: User, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    score = score_two_drafts(django_capture_on_commit_callbacks, agent_user)[0]
+    lead = User.objects.create_superuser("lead", password="lead-password-1")
+    client = Client(HTTP_ACCEPT_LANGUAGE="ar")
+    client.force_login(lead)
+
+    listing = client.get("/admin/escalation/silentdraftscore/").content.decode()
+
+    assert f"{score.text_similarity:.2f}".replace(".", ",") in listing
+
+
+LONG_DRAFT = "Shipping costs 4.95 euros within the country and is free for orders above 50 euros in total."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Short draft.", "Short draft."),
+        ("  spaces\n and  lines  ", "spaces and lines"),
+        (LONG_DRAFT, "Shipping costs 4.95 euros within the country and is free for orders above 50…"),
+        ("x" * 100, "x" * 79 + "…"),
+        ("الشحن " * 20, ("الشحن " * 13).strip() + "…"),
+    ],
+)
+def test_excerpt_cuts_at_word(text: str, expected: str) -> None:
+    result = excerpt(text)
+
+    assert result == expected
+    assert len(result) <= 80
+
+
+def test_similarity_format() -> None:
+    with translation.override("en"):
+        assert format_similarity(None) == "-"
+        assert format_similarity(0.023675257340073586) == "0.02"
+        assert format_similarity(0.14901001751422882) == "0.15"
+        assert format_similarity(-0.5) == "-0.50"
+    with translation.override("ar"):
+        assert format_similarity(0.876) == "0,88"
+
+
+def test_score_and_settings_titles() -> None:
+    score = SilentDraftScore(draft_id=6, reply_id=7, agreed=False)
+    settings_row = ChannelSettings(channel="chat", ai_mode="silent_copilot")
+
+    with translation.override("en"):
+        assert str(score) == "Draft 6 scored against reply 7: not agreed"
+        assert str(settings_row) == "Live chat: Silent copilot"
+    with translation.override("ar"):
+        assert str(score) == "قُيّمت المسودة 6 مقابل الرد 7: غير متوافقة"
+        assert str(settings_row) == "الدردشة المباشرة: مساعد ذكي صامت"

@@ -3,18 +3,24 @@
 from django.utils.translation import gettext
 
 
-def chat_strings() -> dict[str, str]:
+def chat_strings(*, ai_answers: bool) -> dict[str, str]:
     """Return the chat widget's strings, translated into the active language.
 
     The chat page embeds this dict with ``json_script`` as the ``chat-strings`` block, and
     chat.js reads every text it shows from there. chat.js replaces ``{position}`` with a
-    number, so translations must keep that placeholder unchanged.
+    number, so translations must keep that placeholder unchanged. `ai_answers` is False when
+    the channel's AI mode sends every message to a person, and the connected notice then
+    names the team instead of the assistant.
     """
+    if ai_answers:
+        status_connected = gettext("Connected. Our assistant will answer you.")
+    else:
+        status_connected = gettext("Connected. A member of our team will answer you.")
     return {
         "status_starting": gettext("Starting a conversation…"),
         "status_connecting": gettext("Connecting…"),
         "status_reconnecting": gettext("Connection lost. Reconnecting…"),
-        "status_connected": gettext("Connected. Our assistant will answer you."),
+        "status_connected": status_connected,
         # Translators: {position} is a whole number, 1 for the next conversation to be taken.
         "status_queued": gettext("A person is coming. Your place in the queue is {position}."),
         "status_queued_no_position": gettext("A person is coming."),

@@ -3,9 +3,11 @@ from __future__ import annotations
 import json
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from supportdesk.errors import InvalidInput, SupportDeskError
 from tickets.actions import do_start_conversation
 from tickets.chat_strings import chat_strings
+from tickets.models import Conversation
 from tickets.tokens import make_chat_token
 
 logger = logging.getLogger(__name__)
@@ -25,9 +28,9 @@ MAX_START_BODY_BYTES = 10_000
 @require_GET
 @ensure_csrf_cookie
 def chat_page(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "tickets/chat.html", {"start_url": reverse("tickets:chat-start"), "chat_strings": chat_strings()}
-    )
+    ai_answers = import_string(settings.SUPPORTDESK_AI_ANSWERS_CHECK)(Conversation.Channel.CHAT)
+    context = {"start_url": reverse("tickets:chat-start"), "chat_strings": chat_strings(ai_answers=ai_answers)}
+    return render(request, "tickets/chat.html", context)
 
 
 def parse_start_request(request: HttpRequest) -> dict[str, str]:

@@ -34,7 +34,13 @@ class Queue(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     # The member who got the last round-robin assignment; the next one goes to the member after.
     last_assigned_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("last assigned member"),
     )
 
     class Meta:
@@ -60,7 +66,7 @@ class BusinessHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="business_hours")
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="business_hours", verbose_name=_("queue"))
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens_at = models.TimeField(_("opens at"))
     closes_at = models.TimeField(_("closes at"))
@@ -80,7 +86,7 @@ class BusinessHours(models.Model):
 class Holiday(models.Model):
     """A local date on which the queue is closed all day."""
 
-    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="holidays")
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="holidays", verbose_name=_("queue"))
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=100, blank=True)
 
@@ -112,15 +118,19 @@ class Handoff(models.Model):
         VIP = "vip", _("A VIP customer needs a person")
         ROUTING_RULE = "routing_rule", _("A routing rule sent it to a person")
 
-    conversation = models.ForeignKey("tickets.Conversation", on_delete=models.CASCADE, related_name="handoffs")
-    from_tier = models.PositiveSmallIntegerField()
-    to_tier = models.PositiveSmallIntegerField()
-    reason = models.CharField(max_length=30, choices=Reason.choices)
-    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    conversation = models.ForeignKey(
+        "tickets.Conversation", on_delete=models.CASCADE, related_name="handoffs", verbose_name=_("conversation")
+    )
+    from_tier = models.PositiveSmallIntegerField(_("from tier"))
+    to_tier = models.PositiveSmallIntegerField(_("to tier"))
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    queue = models.ForeignKey(
+        Queue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("queue")
+    )
     # What the agent needs so nobody asks the customer twice: intent, what the AI tried, its
     # sources and confidence, and the customer's messages so far.
-    packet = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
+    packet = models.JSONField(_("handoff packet"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("handoff")
@@ -163,17 +173,21 @@ class SLAClock(models.Model):
     current pause when `paused_since` is set). All timestamps are UTC.
     """
 
-    conversation = models.OneToOneField("tickets.Conversation", on_delete=models.CASCADE, related_name="sla_clock")
-    policy = models.ForeignKey(SLAPolicy, on_delete=models.PROTECT, related_name="clocks")
-    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    started_at = models.DateTimeField()
-    first_responded_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    paused_since = models.DateTimeField(null=True, blank=True)
-    paused_business_seconds = models.FloatField(default=0.0)
+    conversation = models.OneToOneField(
+        "tickets.Conversation", on_delete=models.CASCADE, related_name="sla_clock", verbose_name=_("conversation")
+    )
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.PROTECT, related_name="clocks", verbose_name=_("SLA policy"))
+    queue = models.ForeignKey(
+        Queue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("queue")
+    )
+    started_at = models.DateTimeField(_("started at"))
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_business_seconds = models.FloatField(_("paused business seconds"), default=0.0)
     # Due times as last computed; they move while the clock is paused.
-    first_response_due_at = models.DateTimeField(null=True, blank=True)
-    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField(_("first response due at"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SLA clock")
@@ -194,11 +208,11 @@ class SLAEvent(models.Model):
         WARNING = "warning", _("Warning")
         BREACH = "breach", _("Breach")
 
-    clock = models.ForeignKey(SLAClock, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    target = models.CharField(max_length=20, choices=SLATarget.choices)
-    due_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    clock = models.ForeignKey(SLAClock, on_delete=models.CASCADE, related_name="events", verbose_name=_("SLA clock"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    target = models.CharField(_("target"), max_length=20, choices=SLATarget.choices)
+    due_at = models.DateTimeField(_("due at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("SLA event")

@@ -60,7 +60,7 @@ class RecoveryCase(models.Model):
     # [{"step": "Call the customer", "done": false}, ...], copied from the playbook on open.
     checklist = models.JSONField(_("checklist"), default=list, blank=True)
     # The sentiment and churn signals that opened the case.
-    trigger = models.JSONField(default=dict, blank=True)
+    trigger = models.JSONField(_("trigger"), default=dict, blank=True)
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -79,10 +79,14 @@ class RecoveryCase(models.Model):
 
 
 class RecoveryNote(models.Model):
-    case = models.ForeignKey(RecoveryCase, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    case = models.ForeignKey(
+        RecoveryCase, on_delete=models.CASCADE, related_name="notes", verbose_name=_("recovery case")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("author")
+    )
     text = models.TextField(_("text"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("recovery note")
@@ -101,14 +105,16 @@ class RecoveryFollowUp(models.Model):
         ASKED = "asked", _("Asked, waiting for the owner")
         ANSWERED = "answered", _("Answered")
 
-    case = models.ForeignKey(RecoveryCase, on_delete=models.CASCADE, related_name="follow_ups")
+    case = models.ForeignKey(
+        RecoveryCase, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("recovery case")
+    )
     days = models.PositiveSmallIntegerField(_("days after closing"))
     due_at = models.DateTimeField(_("due at"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     still_active = models.BooleanField(_("customer still active"), null=True, blank=True)
     # "activity" when the customer's own activity answered it, "owner" when a person did.
-    answered_by = models.CharField(max_length=10, blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.CharField(_("answered by"), max_length=10, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("recovery follow-up")
@@ -139,11 +145,16 @@ class OutreachTask(models.Model):
     inactive_days = models.PositiveSmallIntegerField(_("inactive days"))
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="outreach_tasks"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outreach_tasks",
+        verbose_name=_("owner"),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    created_at = models.DateTimeField(auto_now_add=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outreach task")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from escalation.models.queues import Priority, Queue
 from tickets.models import Conversation
+
+if TYPE_CHECKING:
+    # Installed with django-stubs for type checking only.
+    from django_stubs_ext import StrOrPromise
 
 
 def split_list(value: str) -> list[str]:
@@ -25,7 +30,7 @@ class Intent(models.Model):
     # Conversations with this intent always go to a person, however confident the AI is.
     human_only = models.BooleanField(_("people only"), default=False)
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("intent")
@@ -37,7 +42,7 @@ class Intent(models.Model):
 
 
 class IntentExample(models.Model):
-    intent = models.ForeignKey(Intent, on_delete=models.CASCADE, related_name="examples")
+    intent = models.ForeignKey(Intent, on_delete=models.CASCADE, related_name="examples", verbose_name=_("intent"))
     text = models.CharField(_("text"), max_length=500)
     language = models.CharField(_("language"), max_length=10, default="en")
 
@@ -57,6 +62,15 @@ class AIMode(models.TextChoices):
     AI_FIRST = "ai_first", _("AI first: AI answers, with proactive outreach")
 
 
+# Short mode names for titles, where the explanation in each choice label is too long.
+AI_MODE_NAMES: dict[str, StrOrPromise] = {
+    AIMode.OFF: _("Off"),
+    AIMode.SILENT_COPILOT: _("Silent copilot"),
+    AIMode.TRIAGE_WALL: _("Triage wall"),
+    AIMode.AI_FIRST: _("AI first"),
+}
+
+
 class ChannelSettings(models.Model):
     """The AI rollout stage of one channel. A channel without a row runs in `DEFAULT_MODE`."""
 
@@ -67,14 +81,18 @@ class ChannelSettings(models.Model):
     ai_mode = models.CharField(_("AI mode"), max_length=20, choices=AIMode.choices, default=DEFAULT_MODE)
     # Customers not seen for this many days become outreach work, in AI-first mode only.
     outreach_inactive_days = models.PositiveSmallIntegerField(_("outreach after inactive days"), default=14)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("channel settings")
         verbose_name_plural = _("channel settings")
 
     def __str__(self) -> str:
-        return f"{self.channel}: {self.ai_mode}"
+        # Translators: a channel and its AI mode, as in "Live chat: Silent copilot".
+        return gettext("%(channel)s: %(mode)s") % {
+            "channel": self.get_channel_display(),
+            "mode": AI_MODE_NAMES.get(self.ai_mode, self.ai_mode),
+        }
 
 
 class RoutingRule(models.Model):
@@ -166,19 +184,21 @@ class RoutingRule(models.Model):
 class MessageAssessment(models.Model):
     """Sentiment, churn risk and intent of one customer message, with the signals behind them."""
 
-    message = models.OneToOneField("tickets.Message", on_delete=models.CASCADE, related_name="assessment")
-    language = models.CharField(max_length=10)
+    message = models.OneToOneField(
+        "tickets.Message", on_delete=models.CASCADE, related_name="assessment", verbose_name=_("message")
+    )
+    language = models.CharField(_("language"), max_length=10)
     # Compound sentiment in [-1, 1].
-    sentiment = models.FloatField()
-    sentiment_label = models.CharField(max_length=10)
-    sarcasm = models.BooleanField(default=False)
+    sentiment = models.FloatField(_("sentiment"))
+    sentiment_label = models.CharField(_("sentiment label"), max_length=10)
+    sarcasm = models.BooleanField(_("sarcasm"), default=False)
     # Estimated risk in [0, 1] that the customer leaves.
-    churn_risk = models.FloatField()
+    churn_risk = models.FloatField(_("churn risk"))
     # Codes of `copilot.sentiment.Signal`, such as "threat_to_leave".
-    signals = models.JSONField(default=list)
-    intent = models.CharField(max_length=100, blank=True)
-    intent_confidence = models.FloatField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    signals = models.JSONField(_("signals"), default=list)
+    intent = models.CharField(_("intent"), max_length=100, blank=True)
+    intent_confidence = models.FloatField(_("intent confidence"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("message assessment")
@@ -191,28 +211,30 @@ class MessageAssessment(models.Model):
 class ConversationRouting(models.Model):
     """A conversation's latest assessment and routing decision."""
 
-    conversation = models.OneToOneField("tickets.Conversation", on_delete=models.CASCADE, related_name="routing")
-    intent = models.CharField(max_length=100, blank=True)
-    intent_confidence = models.FloatField(null=True, blank=True)
-    language = models.CharField(max_length=10, default="en")
+    conversation = models.OneToOneField(
+        "tickets.Conversation", on_delete=models.CASCADE, related_name="routing", verbose_name=_("conversation")
+    )
+    intent = models.CharField(_("intent"), max_length=100, blank=True)
+    intent_confidence = models.FloatField(_("intent confidence"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="en")
     # The latest message's sentiment, the trend over the conversation, and the highest churn
     # risk any message of the current episode reached.
-    sentiment = models.FloatField(null=True, blank=True)
-    sentiment_label = models.CharField(max_length=10, blank=True)
-    sentiment_trend = models.CharField(max_length=10, blank=True)
+    sentiment = models.FloatField(_("sentiment"), null=True, blank=True)
+    sentiment_label = models.CharField(_("sentiment label"), max_length=10, blank=True)
+    sentiment_trend = models.CharField(_("sentiment trend"), max_length=10, blank=True)
     # The latest customer messages' sentiment scores, oldest first, from which the trend is read.
-    sentiment_scores = models.JSONField(default=list)
-    churn_risk = models.FloatField(default=0.0)
-    signals = models.JSONField(default=list)
-    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    tags = models.JSONField(default=list)
-    rules = models.ManyToManyField(RoutingRule, blank=True, related_name="+")
-    decided_tier = models.PositiveSmallIntegerField(null=True, blank=True)
-    decision_reason = models.CharField(max_length=30, blank=True)
+    sentiment_scores = models.JSONField(_("sentiment scores"), default=list)
+    churn_risk = models.FloatField(_("churn risk"), default=0.0)
+    signals = models.JSONField(_("signals"), default=list)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    tags = models.JSONField(_("tags"), default=list)
+    rules = models.ManyToManyField(RoutingRule, blank=True, related_name="+", verbose_name=_("routing rules"))
+    decided_tier = models.PositiveSmallIntegerField(_("decided tier"), null=True, blank=True)
+    decision_reason = models.CharField(_("decision reason"), max_length=30, blank=True)
     # A customer's return to a resolved conversation starts a new episode; the unresolved
     # AI turns are counted within one episode only.
-    episode_started_at = models.DateTimeField()
-    updated_at = models.DateTimeField(auto_now=True)
+    episode_started_at = models.DateTimeField(_("episode started at"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("conversation routing")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Conversation
@@ -42,4 +43,7 @@ class SilentDraftScore(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"draft {self.draft_id} vs reply {self.reply_id}: agreed={self.agreed}"
+        ids = {"draft": self.draft_id, "reply": self.reply_id}
+        if self.agreed:
+            return gettext("Draft %(draft)s scored against reply %(reply)s: agreed") % ids
+        return gettext("Draft %(draft)s scored against reply %(reply)s: not agreed") % ids
