@@ -482,7 +482,8 @@ class IntentClassifier:
         }
         with Path(path).open("wb") as handle:
             np.savez_compressed(handle, **arrays)
-        logger.info("intent model saved path=%s classes=%s", path, len(self.classes))
+        # Debug level: callers that write a temporary file and rename it log the final path.
+        logger.debug("intent model saved path=%s classes=%s", path, len(self.classes))
 
     @classmethod
     def load(

@@ -98,6 +98,7 @@ def save_model(model: Any) -> Path:
     temporary = path.with_suffix(".tmp")
     model.save(temporary)
     temporary.replace(path)
+    logger.info("intent model saved path=%s classes=%s", path, len(model.classes))
     forget_model()
     return path
 

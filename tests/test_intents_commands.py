@@ -262,3 +262,170 @@ def test_unknown_intent_routed(tmp_path: Path, data_dir: Path, store_kb: dict) -
     conversation.refresh_from_db()
     # "unknown" is not an intent, so the conversation keeps no intent of its own.
     assert conversation.intent == ""
+
+
+def run_manage(data_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "SUPPORTDESK_DATA_DIR": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": "supportdesk.settings",
+    }
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "manage.py"), *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def command_error(*arguments: str) -> str:
+    with pytest.raises(CommandError) as raised:
+        call_command(*arguments, stdout=StringIO(), stderr=StringIO())
+    return str(raised.value)
+
+
+@pytest.mark.parametrize("command", ["train_intents", "evaluate_intents"])
+def test_utf16_csv_rejected(tmp_path: Path, data_dir: Path, command: str) -> None:
+    path = tmp_path / "utf16.csv"
+    path.write_bytes("text,label\nwhere is my parcel,track\n".encode("utf-16"))
+    assert path.read_bytes().startswith(b"\xff\xfe")
+
+    message = command_error(command, "--csv", str(path))
+    assert message.startswith(f"{path}: ")
+    assert "UTF-16" in message
+    assert "Save it as UTF-8" in message
+
+
+def test_invalid_utf8_byte_located(tmp_path: Path, data_dir: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("text,label\nwhere is my parcel,track\nmy café order,track\n".encode("latin-1"))
+
+    message = command_error("train_intents", "--csv", str(path))
+    offset = path.read_bytes().index(b"\xe9")
+    assert f"{path}, line 3:" in message
+    assert f"not valid UTF-8 at byte offset {offset}" in message
+    assert "0xe9" in message
+    assert "Save the file as UTF-8" in message
+
+
+def test_utf16_without_bom_rejected(tmp_path: Path, data_dir: Path) -> None:
+    path = tmp_path / "utf16le.csv"
+    path.write_bytes("text,label\nwhere is my parcel,track\n".encode("utf-16-le"))
+
+    message = command_error("evaluate_intents", "--csv", str(path))
+    assert f"{path}, line 1:" in message
+    assert "NUL characters" in message
+    assert "Save it as UTF-8" in message
+
+
+@pytest.mark.django_db
+def test_utf8_bom_csv_imported(tmp_path: Path, data_dir: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbftext,label\nwhere is my parcel,track\nreset my password,password\n")
+    output = StringIO()
+    call_command("import_intents", "--csv", str(path), stdout=output)
+    assert "2 intents and 2 examples" in output.getvalue()
+    assert set(Intent.objects.values_list("name", flat=True)) == {"track", "password"}
+
+
+def test_train_from_admin_without_tables(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    trained = run_manage(empty, "train_intents")
+    assert trained.returncode == 1
+    assert "Traceback" not in trained.stderr
+    assert f"The database {empty / 'db.sqlite3'} has no intent tables yet" in trained.stderr
+    assert "manage.py import_intents --csv FILE" in trained.stderr
+    assert "manage.py migrate" in trained.stderr
+    assert "pass --csv" in trained.stderr
+
+
+def test_import_creates_tables(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "train.csv", rows_for("train"))
+    empty = tmp_path / "empty"
+    imported = run_manage(empty, "import_intents", "--csv", str(path), *COLUMNS)
+    assert imported.returncode == 0, imported.stderr
+    assert f"Created the database tables in {empty / 'db.sqlite3'}" in imported.stderr
+    assert "4 intents and" in imported.stdout
+
+
+def test_single_label_csv_named(tmp_path: Path, data_dir: Path) -> None:
+    rows = [(text, label) for text, label in rows_for("train") if label in {"track_parcel", "oos"}]
+    path = write_csv(tmp_path / "one.csv", rows)
+
+    message = command_error("train_intents", "--csv", str(path), *COLUMNS)
+    assert f"but {path} has only 'track_parcel'" in message
+    assert "at least two intents" in message
+
+    message = command_error("evaluate_intents", "--csv", str(path), *COLUMNS, "--holdout", "0.2")
+    assert f"but {path} has only 'track_parcel'" in message
+
+    only_oos = write_csv(tmp_path / "oos.csv", [row for row in rows if row[1] == "oos"])
+    message = command_error("train_intents", "--csv", str(only_oos), *COLUMNS)
+    assert f"but {only_oos} has no intent label besides the out-of-scope label 'oos'" in message
+
+
+@pytest.mark.django_db
+def test_single_intent_in_admin_named(data_dir: Path) -> None:
+    intent = Intent.objects.create(name="track_parcel")
+    IntentExample.objects.create(intent=intent, text="where is my parcel")
+
+    message = command_error("train_intents")
+    assert "but admin (active intents with examples) has only 'track_parcel'" in message
+    assert "import_intents" in message
+
+
+def test_reserved_unknown_label_rejected(tmp_path: Path, data_dir: Path) -> None:
+    path = write_csv(tmp_path / "unknown.csv", [("where is my parcel", "track"), ("play jazz", "unknown")])
+    message = command_error(
+        "train_intents", "--csv", str(path), "--text-column", "utterance", "--label-column", "intent"
+    )
+    assert f"{path} uses the label 'unknown'" in message
+    assert "--oos-label unknown" in message
+
+
+def test_empty_field_names_column(tmp_path: Path, data_dir: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("utterance,intent\nwhere is my parcel,track\nreset my password,\n , \n", encoding="utf-8")
+    columns = ["--text-column", "utterance", "--label-column", "intent"]
+
+    message = command_error("train_intents", "--csv", str(path), *columns)
+    assert message == f"{path}, line 3: the 'intent' column is empty. Fill it in or delete the row."
+
+    path.write_text("utterance,intent\nwhere is my parcel,track\n , \n", encoding="utf-8")
+    message = command_error("import_intents", "--csv", str(path), *columns)
+    assert message == f"{path}, line 3: the 'utterance' and 'intent' columns are empty. Fill them in or delete the row."
+
+
+@pytest.mark.parametrize("command", ["train_intents", "evaluate_intents", "import_intents"])
+def test_oos_label_typo_rejected(tmp_path: Path, data_dir: Path, command: str) -> None:
+    path = write_csv(tmp_path / "train.csv", rows_for("train"))
+    columns = ["--text-column", "utterance", "--label-column", "intent"]
+
+    message = command_error(command, "--csv", str(path), *columns, "--oos-label", "OOS")
+    assert f"--oos-label 'OOS' matches no row of {path}, which has the label 'oos'" in message
+    assert "leave out --oos-label" in message
+
+
+@pytest.mark.django_db
+def test_oos_label_without_rows_warns(tmp_path: Path, data_dir: Path) -> None:
+    """One --oos-label may be passed for several datasets, some without out-of-scope rows."""
+    rows = [row for row in rows_for("train") if row[1] != "oos"]
+    path = write_csv(tmp_path / "in_scope.csv", rows)
+    stdout, stderr = StringIO(), StringIO()
+
+    call_command("import_intents", "--csv", str(path), *COLUMNS, stdout=stdout, stderr=stderr)
+    assert "4 intents" in stdout.getvalue()
+    warning = stderr.getvalue()
+    assert f"Warning: --oos-label 'oos' matches no row of {path}" in warning
+    assert "'change_address', 'refund_status', 'reset_password', 'track_parcel'" in warning
+
+
+def test_oos_label_warning_lists_few_labels(tmp_path: Path, data_dir: Path) -> None:
+    rows = [(f"example message {number}", f"intent_{number:02d}") for number in range(8)]
+    path = write_csv(tmp_path / "many.csv", rows)
+    stderr = StringIO()
+    with pytest.raises(CommandError, match="No trained intent model"):
+        call_command("evaluate_intents", "--csv", str(path), *COLUMNS, stdout=StringIO(), stderr=stderr)
+    assert "'intent_00', 'intent_01', 'intent_02', 'intent_03', 'intent_04' and 3 more" in stderr.getvalue()

@@ -12,7 +12,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from escalation import intents
-from escalation.intent_data import LabelledTexts, add_csv_arguments, read_labelled_csv
+from escalation.intent_data import (
+    LabelledTexts,
+    add_csv_arguments,
+    check_oos_label,
+    check_training_labels,
+    read_labelled_csv,
+)
 
 RESULT_KEYS = ("accuracy", "macro_f1", "in_scope_accuracy", "oos_recall", "queries_per_second")
 
@@ -68,6 +74,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--holdout {options['holdout']} is out of range; use a share such as 0.2.")
             train, evaluation = stratified_split(data, options["holdout"], options["seed"])
 
+        self.check_labels(options, train, evaluation)
         train_seconds = None
         if train is not None:
             model = intents.new_classifier()
@@ -93,3 +100,19 @@ class Command(BaseCommand):
             if isinstance(value, float):
                 result[key] = round(value, 4)
         self.stdout.write(json.dumps(result))
+
+    def check_labels(self, options: dict[str, Any], train: LabelledTexts | None, evaluation: LabelledTexts) -> None:
+        """Check --oos-label against every row read, and the training rows' intents, before the slow fit."""
+        oos_label = options["oos_label"]
+        if options["train"] is not None:
+            source = f"{options['train']} or {options['csv']}"
+        else:
+            source = str(options["csv"])
+        labels = set(evaluation.labels) | set(train.labels if train is not None else [])
+        warning = check_oos_label(oos_label, labels, source)
+        if warning is not None:
+            self.stderr.write(warning)
+
+        if train is not None:
+            fix = "Add rows of another intent, or name the intent column with --label-column."
+            check_training_labels(train.labels, oos_label, str(options["train"] or options["csv"]), fix)
