@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 from sklearn.linear_model import LogisticRegression
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -38,6 +39,27 @@ class Signal:
     THREAT_TO_LEAVE = "threat_to_leave"
     LEGAL = "legal_complaint"
     REPEATED = "repeated_unresolved"
+
+
+# Words shown to agents for the codes of an analysis: labels, trends and signals.
+DISPLAY_WORDS = {
+    "positive": _("positive"),
+    "neutral": _("neutral"),
+    "negative": _("negative"),
+    "steady": _("steady"),
+    "improving": _("improving"),
+    "worsening": _("worsening"),
+    Signal.NEGATIVE: _("negative language"),
+    Signal.SARCASM: _("sarcasm"),
+    Signal.THREAT_TO_LEAVE: _("threat to leave"),
+    Signal.LEGAL: _("legal complaint"),
+    Signal.REPEATED: _("repeated unresolved question"),
+}
+
+
+def display_word(code: str) -> str:
+    """Return the translated word for a sentiment label, trend or signal code; other codes as given."""
+    return str(DISPLAY_WORDS.get(code, code))
 
 
 # A score at or below -LABEL_MARGIN is negative, at or above it positive. The classifier's

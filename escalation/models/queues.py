@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -138,7 +139,12 @@ class Handoff(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.conversation_id}: tier {self.from_tier} to {self.to_tier} ({self.reason})"
+        return gettext("Conversation %(id)s: tier %(from)s to %(to)s (%(reason)s)") % {
+            "id": self.conversation_id,
+            "from": self.from_tier,
+            "to": self.to_tier,
+            "reason": self.get_reason_display(),
+        }
 
 
 class SLAPolicy(models.Model):
@@ -198,7 +204,7 @@ class SLAClock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"SLA of conversation {self.conversation_id}"
+        return gettext("SLA of conversation %(id)s") % {"id": self.conversation_id}
 
 
 class SLAEvent(models.Model):
@@ -222,4 +228,8 @@ class SLAEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.target} of clock {self.clock_id}"
+        return gettext("%(kind)s: %(target)s, SLA clock %(clock)s") % {
+            "kind": self.get_kind_display(),
+            "target": self.get_target_display(),
+            "clock": self.clock_id,
+        }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -127,7 +128,7 @@ class RecoveryFollowUp(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.days}-day follow-up of case {self.case_id}"
+        return gettext("%(days)s-day follow-up of case %(case)s") % {"days": self.days, "case": self.case_id}
 
 
 class OutreachTask(models.Model):
@@ -167,4 +168,4 @@ class OutreachTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"outreach to {self.customer}"
+        return gettext("Outreach to %(customer)s") % {"customer": self.customer}

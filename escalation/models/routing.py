@@ -205,7 +205,13 @@ class MessageAssessment(models.Model):
         verbose_name_plural = _("message assessments")
 
     def __str__(self) -> str:
-        return f"message {self.message_id}: {self.sentiment_label}, churn {self.churn_risk:.2f}"
+        from copilot.sentiment import display_word
+
+        return gettext("Message %(id)s: %(sentiment)s, churn risk %(risk).2f") % {
+            "id": self.message_id,
+            "sentiment": display_word(self.sentiment_label),
+            "risk": self.churn_risk,
+        }
 
 
 class ConversationRouting(models.Model):
@@ -241,4 +247,4 @@ class ConversationRouting(models.Model):
         verbose_name_plural = _("conversation routings")
 
     def __str__(self) -> str:
-        return f"routing of conversation {self.conversation_id}"
+        return gettext("Routing of conversation %(id)s") % {"id": self.conversation_id}

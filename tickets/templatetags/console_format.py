@@ -52,3 +52,22 @@ def waited_since(start: datetime | None) -> str:
     if start is None:
         return ""
     return format_duration(int((timezone.now() - start).total_seconds()))
+
+
+@register.filter
+def analysis_word(code: str) -> str:
+    """Show a sentiment label, trend or signal code as a translated word."""
+    from copilot.sentiment import display_word
+
+    return display_word(str(code))
+
+
+@register.filter
+def status_word(code: str) -> str:
+    """Show a conversation status code as its translated label."""
+    from tickets.models import Conversation
+
+    try:
+        return str(Conversation.Status(code).label)
+    except ValueError:
+        return str(code)
