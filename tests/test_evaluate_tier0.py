@@ -66,3 +66,19 @@ def test_evaluate_rejects_wrong_columns(tmp_path: Path) -> None:
     wrong.write_text("question,answer\nhi,hello\n", encoding="utf-8")
     with pytest.raises(CommandError, match="missing column\\(s\\) instruction, intent, response"):
         call_command("evaluate_tier0", "--csv", str(wrong))
+
+
+@pytest.mark.django_db
+def test_evaluate_rejects_empty_intent(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("instruction,intent,response\nwhere is my order,,It is on its way.\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="line 2: the 'intent' column is empty"):
+        call_command("evaluate_tier0", "--csv", str(path))
+
+
+@pytest.mark.django_db
+def test_evaluate_rejects_latin1_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("instruction,intent,response\ncafé order,track,On its way.\n".encode("latin-1"))
+    with pytest.raises(CommandError, match="line 2: not valid UTF-8 at byte offset"):
+        call_command("evaluate_tier0", "--csv", str(path))

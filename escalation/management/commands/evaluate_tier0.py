@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import statistics
 import sys
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from escalation.intent_data import check_fields_present, read_utf8
 from escalation.pipeline import handle_customer_message
 from knowledge.actions import do_import_items
 from knowledge.importers import ImportItem
@@ -28,21 +30,20 @@ DEFAULT_HUMAN_INTENTS = "contact_human_agent,complaint"
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
+    missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or [])]
+    if missing:
+        raise CommandError(
+            f"{path}: missing column(s) {', '.join(missing)}; a Bitext-format CSV has instruction, intent and response."
+        )
+    rows = []
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or [])]
-            if missing:
-                raise CommandError(
-                    f"{path}: missing column(s) {', '.join(missing)}; a Bitext-format CSV has instruction, intent and response."
-                )
-            rows = []
-            for row in reader:
-                if not (row.get("instruction") or "").strip() or not (row.get("intent") or "").strip():
-                    raise CommandError(f"{path}, line {reader.line_num}: instruction or intent is empty.")
-                rows.append(row)
-    except OSError as error:
-        raise CommandError(f"{path}: cannot be read: {error.strerror}") from error
+        for row in reader:
+            fields = {column: (row.get(column) or "").strip() for column in ("instruction", "intent")}
+            check_fields_present(path, reader.line_num, fields)
+            rows.append(row)
+    except csv.Error as error:
+        raise CommandError(f"{path}, line {reader.line_num}: invalid CSV: {error}.") from error
     if not rows:
         raise CommandError(f"{path}: the CSV has no rows.")
     return rows
