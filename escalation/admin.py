@@ -150,7 +150,6 @@ class ChannelSettingsAdmin(admin.ModelAdmin):
         summary = draft_agreement(days=SUMMARY_DAYS, channel=obj.channel)
         if summary.agreement_rate is None:
             return gettext("No drafts scored yet.")
-        semantic = summary.mean_semantic_similarity
         return ngettext(
             "%(count)s draft scored. Agreement rate %(rate)s, mean semantic similarity %(semantic)s.",
             "%(count)s drafts scored. Agreement rate %(rate)s, mean semantic similarity %(semantic)s.",
@@ -158,7 +157,7 @@ class ChannelSettingsAdmin(admin.ModelAdmin):
         ) % {
             "count": summary.drafts_scored,
             "rate": f"{summary.agreement_rate:.0%}",
-            "semantic": "-" if semantic is None else f"{semantic:.2f}",
+            "semantic": format_similarity(summary.mean_semantic_similarity),
         }
 
     def save_model(self, request: HttpRequest, obj: ChannelSettings, form: ModelForm, change: bool) -> None:
